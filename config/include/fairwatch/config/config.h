@@ -1,0 +1,78 @@
+// The typed configuration of fairwatch: plain structs with their defaults,
+// filled from YAML by load_config(). A Config is immutable after loading and
+// may be shared between threads for reading.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fairwatch::config {
+
+// JSON pointers (RFC 6901) locating each event field.
+struct FieldPointers {
+  std::string id = "/event_id";        // required in events
+  std::string time = "/timestamp";     // required: RFC 3339 string or epoch seconds number
+  std::string system = "/system";      // required
+  std::string stage = "/stage";        // required
+  std::string stratum = "/requisition";  // optional in events; "" disables stratification
+  std::string decision = "/decision";  // required
+  std::string score = "/score";        // optional in events; "" disables scores
+};
+
+struct EventsConfig {
+  FieldPointers fields;
+  std::vector<std::string> favourable = {"selected"};
+  std::vector<std::string> unfavourable = {"rejected"};
+  std::int64_t allowed_lateness_seconds = 3600;  // `allowed_lateness: 1h`
+  std::int64_t dedupe_horizon_seconds = 86400;   // `dedupe_horizon: 24h`
+  // Optional allow-lists; empty means any value is accepted.
+  std::vector<std::string> systems;
+  std::vector<std::string> stages;
+};
+
+struct AttributeConfig {
+  std::string name;                 // e.g. "sex"; metric label value of `attribute`
+  std::string field;                // JSON pointer, e.g. "/attributes/sex"
+  std::vector<std::string> groups;  // configured groups; other values count as "unknown"
+  int line = 0;                     // line in the config file, for messages
+};
+
+// An event-time sliding window, e.g. `24h`. The `all` window is implicit.
+struct WindowConfig {
+  std::string name;                // as written, e.g. "24h"
+  std::int64_t length_seconds = 0;
+};
+
+enum class ReferenceKind { highest, named };
+enum class CorrectionKind { none, holm, benjamini_hochberg };
+
+struct StatisticsConfig {
+  ReferenceKind reference = ReferenceKind::highest;
+  // With ReferenceKind::named: the reference group per attribute name, from
+  // `reference: {sex: male, ethnicity: white}`.
+  std::map<std::string, std::string> reference_groups;
+  std::uint64_t min_group_size = 30;
+  double confidence = 0.95;
+  CorrectionKind correction = CorrectionKind::holm;
+};
+
+struct ScoresConfig {
+  double min = 0.0;  // scores outside [min, max] are rejected as bad_score
+  double max = 1.0;
+  int bins = 100;    // equal-width bins on [min, max] for windowed medians and scoring rates
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from ("" when built in code)
+  EventsConfig events;
+  std::vector<AttributeConfig> attributes;
+  std::vector<std::vector<std::string>> intersections;  // e.g. {{"sex", "ethnicity"}}
+  std::vector<WindowConfig> windows = {{"24h", 86400}, {"7d", 604800}};
+  StatisticsConfig statistics;
+  ScoresConfig scores;
+};
+
+}  // namespace fairwatch::config

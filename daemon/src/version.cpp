@@ -1,0 +1,7 @@
+#include "fairwatch/daemon/version.h"
+
+namespace fairwatch::daemon {
+
+const char* version() { return FAIRWATCH_VERSION; }
+
+}  // namespace fairwatch::daemon
