@@ -1,14 +1,9 @@
-// `fairwatch`: the command-line tool (replay, check-config, …).
+// `fairwatch`: the command-line tool. All logic lives in fairwatch::daemon.
 #include <cstdio>
-#include <cstring>
 
-#include "fairwatch/daemon/version.h"
+#include "fairwatch/daemon/commands.h"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("fairwatch %s\n", fairwatch::daemon::version());
-    return 0;
-  }
-  std::fprintf(stderr, "usage: fairwatch --version\n");
-  return 2;
+  return fairwatch::daemon::run_fairwatch(fairwatch::daemon::Arguments(argv + 1, argv + argc),
+                                          stdout, stderr);
 }

@@ -7,7 +7,7 @@
 namespace fairwatch::detectors {
 namespace {
 
-using Wide = unsigned __int128;
+__extension__ typedef unsigned __int128 Wide;
 
 }  // namespace
 
@@ -34,9 +34,9 @@ std::optional<ImpactRatio> impact_ratio(Counts group, Counts reference, double c
     return std::nullopt;
   }
   ImpactRatio result;
-  result.ratio = (static_cast<double>(group.selected) / static_cast<double>(group.applicants)) /
-                 (static_cast<double>(reference.selected) /
-                  static_cast<double>(reference.applicants));
+  result.ratio =
+      (static_cast<double>(group.selected) / static_cast<double>(group.applicants)) /
+      (static_cast<double>(reference.selected) / static_cast<double>(reference.applicants));
   // reference.selected > 0 here, so "both zero" cannot happen; a zero group
   // count gets the 0.5 correction on all four cells.
   double a = static_cast<double>(group.selected);

@@ -24,7 +24,12 @@ std::optional<Interval> wilson_interval(Counts counts, double confidence) {
   const double z2 = z * z;
   const double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const double half_width = z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
-  return Interval{std::max(0.0, centre - half_width), std::min(1.0, centre + half_width)};
+  // As prop.test: the bounds are exactly 0 and 1 when nobody / everybody was
+  // selected (the formula leaves rounding noise there).
+  const double lower = counts.selected == 0 ? 0.0 : std::max(0.0, centre - half_width);
+  const double upper =
+      counts.selected == counts.applicants ? 1.0 : std::min(1.0, centre + half_width);
+  return Interval{lower, upper};
 }
 
 }  // namespace fairwatch::detectors

@@ -1,0 +1,24 @@
+// Readers of the top-level sections of a config file. Each reads the YAML of
+// one section into `config`, recording every problem in `reader`; none
+// throws. load.cpp calls them in a fixed order, so a reader may use the
+// sections read before it: intersections and statistics use config.attributes.
+#pragma once
+
+#include <string>
+
+#include "fairwatch/config/config.h"
+#include "yaml_reader.h"
+
+namespace fairwatch::config::internal {
+
+void read_events(Reader& reader, const Item& item, Config& config);
+void read_attributes(Reader& reader, const Item& item, Config& config);
+void read_intersections(Reader& reader, const Item& item, Config& config);
+void read_windows(Reader& reader, const Item& item, Config& config);
+void read_statistics(Reader& reader, const Item& item, Config& config);
+void read_scores(Reader& reader, const Item& item, Config& config);
+
+// The configured attribute names, distinct, as "sex, ethnicity", for messages.
+std::string attribute_names(const Config& config);
+
+}  // namespace fairwatch::config::internal

@@ -1,0 +1,24 @@
+// The subcommands of the `fairwatch` command-line tool. Each takes the
+// arguments after its name, writes its output to `out` and diagnostics to
+// `err`, and returns the process exit status (0 ok, 1 failure, 2 usage).
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace fairwatch::daemon {
+
+using Arguments = std::vector<std::string>;
+
+// `fairwatch <command> …`: dispatches to the commands below.
+int run_fairwatch(const Arguments& arguments, std::FILE* out, std::FILE* err);
+
+// `fairwatch replay --config FILE [--format json|csv|table] [--window NAME]
+//  [--by-stratum] [FILE…|-]`
+int run_replay(const Arguments& arguments, std::FILE* out, std::FILE* err);
+
+// `fairwatch check-config FILE`: 0 valid, 1 invalid (every error listed on err).
+int run_check_config(const Arguments& arguments, std::FILE* out, std::FILE* err);
+
+}  // namespace fairwatch::daemon

@@ -1,0 +1,48 @@
+// DedupeFilter: remembers 64-bit hashes of event ids seen within an
+// event-time horizon and answers "seen before?". Ids themselves are never
+// stored. Thread-compatible: no internal locking.
+//
+// Memory: about 48 bytes per remembered id; at most max_ids ids are kept
+// (the oldest are forgotten first when the cap is reached, which shortens the
+// effective horizon; see evicted_early()).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <unordered_set>
+
+namespace fairwatch::detectors {
+
+class DedupeFilter {
+ public:
+  // REQUIRES: horizon_ms >= 0, max_ids > 0.
+  DedupeFilter(std::int64_t horizon_ms, std::size_t max_ids);
+
+  // True if id_hash was seen within the horizon (the event is a duplicate);
+  // otherwise remembers it and returns false. Forgets ids whose event time is
+  // older than watermark_ms − horizon_ms.
+  bool seen_before(std::uint64_t id_hash, std::int64_t event_time_ms, std::int64_t watermark_ms);
+
+  std::size_t size() const { return ids_.size(); }
+  // Ids forgotten before their horizon because of the max_ids cap.
+  std::uint64_t evicted_early() const { return evicted_early_; }
+
+  // A stable 64-bit hash of an event id (FNV-1a), the same on every platform and run.
+  static std::uint64_t hash_id(std::string_view id);
+
+ private:
+  struct Entry {
+    std::int64_t event_time_ms;
+    std::uint64_t id_hash;
+  };
+  void forget_older_than(std::int64_t limit_ms);
+
+  std::int64_t horizon_ms_;
+  std::size_t max_ids_;
+  std::unordered_set<std::uint64_t> ids_;
+  std::deque<Entry> arrival_order_;
+  std::uint64_t evicted_early_ = 0;
+};
+
+}  // namespace fairwatch::detectors
