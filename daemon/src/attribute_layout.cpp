@@ -37,6 +37,16 @@ AttributeLayout::AttributeLayout(const config::Config& config) {
     }
     families_.push_back(std::move(family));
   }
+  for (AttributeFamily& family : families_) {
+    family.first_slot = static_cast<std::uint32_t>(slot_count_);
+    slot_count_ += family.groups.size() + 1;
+  }
+}
+
+void AttributeLayout::slots_of(const Decision& decision, std::span<std::uint32_t> slots) const {
+  for (std::size_t f = 0; f < families_.size(); ++f) {
+    slots[f] = families_[f].first_slot + static_cast<std::uint32_t>(group_of(f, decision));
+  }
 }
 
 std::size_t AttributeLayout::group_of(std::size_t family, const Decision& decision) const {

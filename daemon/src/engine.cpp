@@ -17,6 +17,17 @@ Engine::Engine(const config::Config& config)
       dedupe_(config.events.dedupe_horizon_seconds * 1000, kDefaultMaxDedupeIds),
       score_grid_{config.scores.min, config.scores.max, config.scores.bins} {
   counters_.unknown.assign(layout_.families().size(), 0);
+  slots_.resize(layout_.families().size());
+  for (const config::WindowConfig& window : config_.windows) {
+    stratum_span_ms_ = std::max(stratum_span_ms_, window.length_seconds * 1000);
+  }
+}
+
+int Engine::stratum_buckets_for_window(std::size_t w) const {
+  const std::int64_t width = (stratum_span_ms_ + kStratumBuckets - 1) / kStratumBuckets;
+  const std::int64_t length = config_.windows[w].length_seconds * 1000;
+  const auto buckets = static_cast<int>((length + width - 1) / width);
+  return buckets >= kMinStratumBucketsPerWindow ? std::min(buckets, kStratumBuckets) : 0;
 }
 
 Engine::~Engine() = default;
@@ -49,13 +60,14 @@ OfferResult Engine::apply(const Decision& decision) {
 
   const int score_bin = decision.score ? score_grid_.bin_of(*decision.score) : -1;
   StageState& stage = stage_state(decision.system, decision.stage);
-  for (std::size_t f = 0; f < stage.families.size(); ++f) {
-    FamilyState& family = stage.families[f];
-    const std::size_t group = layout_.group_of(f, decision);
-    if (group == layout_.families()[f].unknown()) ++counters_.unknown[f];
-    add_to_group(family.groups[group], decision, !result.late, score_bin);
-    if (!decision.stratum.empty()) add_to_stratum(family, group, decision, !result.late);
+  layout_.slots_of(decision, slots_);
+  for (std::size_t f = 0; f < slots_.size(); ++f) {
+    if (slots_[f] == layout_.families()[f].first_slot + layout_.families()[f].unknown()) {
+      ++counters_.unknown[f];
+    }
   }
+  add_to_stage(stage, decision, !result.late, score_bin);
+  if (!decision.stratum.empty()) add_to_stratum(stage, decision, !result.late);
   return result;
 }
 
@@ -72,63 +84,70 @@ StageState& Engine::stage_state(std::string_view system, std::string_view stage)
   auto state = std::make_unique<StageState>();
   state->system = std::string(system);
   state->stage = std::string(stage);
-  for (const AttributeFamily& family : layout_.families()) {
-    FamilyState family_state;
-    family_state.groups.resize(family.groups.size() + 1);
-    for (GroupSeries& series : family_state.groups) {
-      for (const config::WindowConfig& window : config_.windows) {
-        series.windows.emplace_back(window.length_seconds * 1000, kWindowBuckets,
-                                    config_.scores.bins);
-      }
-      series.all_scores = detectors::ScoreSummary(config_.scores.bins);
-    }
-    state->families.push_back(std::move(family_state));
+  const std::size_t slots = layout_.slot_count();
+  for (const config::WindowConfig& window : config_.windows) {
+    state->windows.emplace_back(window.length_seconds * 1000, kWindowBuckets, slots,
+                                config_.scores.bins);
   }
+  state->all.resize(slots);
+  state->all_scores.assign(slots, detectors::ScoreSummary(config_.scores.bins));
+  state->all_score_moments.resize(slots);
   stages_.push_back(std::move(state));
   last_stage_ = stages_.back().get();
   return *last_stage_;
 }
 
-void Engine::add_to_group(GroupSeries& series, const Decision& decision, bool in_windows,
+void Engine::add_to_stage(StageState& stage, const Decision& decision, bool in_windows,
                           int score_bin) {
   const double score = decision.score.value_or(0.0);
   if (in_windows) {
-    for (detectors::SlidingWindow& window : series.windows) {
-      window.add(decision.event_time_ms, watermark_ms_, decision.favourable, score_bin, score);
+    for (detectors::SlidingGroupWindow& window : stage.windows) {
+      window.add(decision.event_time_ms, watermark_ms_, slots_, decision.favourable, score_bin,
+                 score);
     }
   }
-  ++series.all.applicants;
-  if (decision.favourable) ++series.all.selected;
-  if (score_bin >= 0) {
-    ++series.all_scores.count;
-    series.all_scores.sum += score;
-    series.all_scores.sum_squares += score * score;
-    ++series.all_scores.histogram[static_cast<std::size_t>(score_bin)];
-    if (!series.all_score_moments) series.all_score_moments = std::make_unique<ScoreAccumulator>();
-    series.all_score_moments->add(score);
+  for (const std::uint32_t slot : slots_) {
+    ++stage.all[slot].applicants;
+    if (decision.favourable) ++stage.all[slot].selected;
+    if (score_bin < 0) continue;
+    detectors::ScoreSummary& summary = stage.all_scores[slot];
+    ++summary.count;
+    summary.sum += score;
+    summary.sum_squares += score * score;
+    ++summary.histogram[static_cast<std::size_t>(score_bin)];
+    auto& moments = stage.all_score_moments[slot];
+    if (!moments) moments = std::make_unique<ScoreAccumulator>();
+    moments->add(score);
   }
 }
 
-void Engine::add_to_stratum(FamilyState& family, std::size_t group, const Decision& decision,
-                            bool in_windows) {
-  auto it = family.strata.find(decision.stratum);
-  if (it == family.strata.end()) {
-    it = family.strata.emplace(std::string(decision.stratum), family.groups.size()).first;
-  }
-  std::unique_ptr<StratumGroup>& cell = it->second[group];
-  if (!cell) {
-    cell = std::make_unique<StratumGroup>();
-    for (const config::WindowConfig& window : config_.windows) {
-      cell->windows.emplace_back(window.length_seconds * 1000, kStratumWindowBuckets);
+StratumState& Engine::stratum_state(StageState& stage, std::string_view name) {
+  const std::uint64_t hash = detectors::stable_hash(name);
+  if (const auto index = stage.stratum_index.find(hash)) {
+    auto& [known_name, state] = stage.strata[*index];
+    if (known_name == name) return *state;
+    // A 64-bit hash collision: fall back to a scan.
+    for (auto& [other_name, other_state] : stage.strata) {
+      if (other_name == name) return *other_state;
     }
   }
+  auto state = std::make_unique<StratumState>(StratumState{
+      detectors::SlidingGroupWindow(stratum_span_ms_, kStratumBuckets, layout_.slot_count(), 0),
+      std::vector<detectors::Counts>(layout_.slot_count())});
+  stage.stratum_index.insert(hash, static_cast<std::uint32_t>(stage.strata.size()));
+  stage.strata.emplace_back(std::string(name), std::move(state));
+  return *stage.strata.back().second;
+}
+
+void Engine::add_to_stratum(StageState& stage, const Decision& decision, bool in_windows) {
+  StratumState& stratum = stratum_state(stage, decision.stratum);
   if (in_windows) {
-    for (detectors::SlidingCounts& window : cell->windows) {
-      window.add(decision.event_time_ms, watermark_ms_, decision.favourable);
-    }
+    stratum.window.add(decision.event_time_ms, watermark_ms_, slots_, decision.favourable, -1, 0);
   }
-  ++cell->all.applicants;
-  if (decision.favourable) ++cell->all.selected;
+  for (const std::uint32_t slot : slots_) {
+    ++stratum.all[slot].applicants;
+    if (decision.favourable) ++stratum.all[slot].selected;
+  }
 }
 
 }  // namespace fairwatch::daemon

@@ -23,12 +23,11 @@ detectors::Correction correction_of(config::CorrectionKind kind) {
   return detectors::Correction::holm;
 }
 
-// Counts of one stratum cell in window w (w == windows.size() is `all`).
-Counts stratum_counts(const StratumGroup* cell, std::size_t w, std::int64_t watermark_ms) {
-  if (cell == nullptr) return {};
-  if (w == cell->windows.size()) return cell->all;
-  return cell->windows[w].counts(watermark_ms);
-}
+// The counts of one (system, stage) in one window, every slot, also per stratum.
+struct StageWindow {
+  std::vector<Counts> slots;
+  std::vector<std::pair<const std::string*, std::vector<Counts>>> strata;  // sorted by name
+};
 
 class ReportBuilder {
  public:
@@ -47,7 +46,10 @@ class ReportBuilder {
     for (std::size_t w = 0; w < names_.size(); ++w) {
       if (options_.window && *options_.window != names_[w]) continue;
       for (const StageState* stage : stages) {
-        for (std::size_t f = 0; f < stage->families.size(); ++f) add_family(w, *stage, f);
+        const StageWindow counts = stage_window(*stage, w);
+        for (std::size_t f = 0; f < engine_.layout().families().size(); ++f) {
+          add_family(w, *stage, counts, f);
+        }
       }
     }
   }
@@ -55,28 +57,50 @@ class ReportBuilder {
  private:
   bool is_all(std::size_t w) const { return w + 1 == names_.size(); }
 
-  Counts group_counts(const GroupSeries& series, std::size_t w) const {
-    return is_all(w) ? series.all : series.windows[w].counts(engine_.watermark_ms());
+  StageWindow stage_window(const StageState& stage, std::size_t w) const {
+    StageWindow result;
+    const std::int64_t watermark = engine_.watermark_ms();
+    if (is_all(w)) {
+      result.slots = stage.all;
+    } else {
+      result.slots.resize(engine_.layout().slot_count());
+      stage.windows[w].counts(watermark, result.slots);
+    }
+    const int stratum_buckets = is_all(w) ? 0 : engine_.stratum_buckets_for_window(w);
+    if (!is_all(w) && stratum_buckets == 0) return result;  // too short for strata
+    for (const auto& [name, stratum] : stage.strata) {
+      std::vector<Counts> counts;
+      if (is_all(w)) {
+        counts = stratum->all;
+      } else {
+        counts.resize(engine_.layout().slot_count());
+        stratum->window.recent_counts(watermark, stratum_buckets, counts);
+      }
+      result.strata.emplace_back(&name, std::move(counts));
+    }
+    std::sort(result.strata.begin(), result.strata.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    return result;
   }
 
-  detectors::ScoreSummary group_scores(const GroupSeries& series, std::size_t w) const {
-    if (is_all(w)) return series.all_scores;
+  detectors::ScoreSummary slot_scores(const StageState& stage, std::size_t w,
+                                      std::size_t slot) const {
+    if (is_all(w)) return stage.all_scores[slot];
     detectors::ScoreSummary summary(engine_.score_grid().bins);
-    series.windows[w].accumulate_scores(engine_.watermark_ms(), summary);
+    stage.windows[w].accumulate_scores(engine_.watermark_ms(), slot, summary);
     return summary;
   }
 
-  void add_family(std::size_t w, const StageState& stage, std::size_t f) {
+  void add_family(std::size_t w, const StageState& stage, const StageWindow& window,
+                  std::size_t f) {
     const AttributeFamily& family = engine_.layout().families()[f];
-    const FamilyState& state = stage.families[f];
     const std::size_t known = family.groups.size();
+    const std::span<const Counts> counts(window.slots.data() + family.first_slot, known + 1);
 
-    std::vector<Counts> counts;
     std::vector<detectors::ScoreSummary> scores;
     detectors::ScoreSummary all_scores(engine_.score_grid().bins);
-    for (const GroupSeries& series : state.groups) {
-      counts.push_back(group_counts(series, w));
-      scores.push_back(group_scores(series, w));
+    for (std::size_t g = 0; g <= known; ++g) {
+      scores.push_back(slot_scores(stage, w, family.first_slot + g));
       all_scores += scores.back();
     }
     // LL144 scoring: above the median of every score at this stage and window.
@@ -87,69 +111,61 @@ class ReportBuilder {
       }
     }
     std::vector<detectors::StratumTable> strata;
-    std::vector<const std::string*> stratum_names;
-    for (const auto& [name, cells] : state.strata) {
-      detectors::StratumTable table(known);
-      bool any = false;
-      for (std::size_t g = 0; g < known; ++g) {
-        table[g] = stratum_counts(cells[g].get(), w, engine_.watermark_ms());
-        any = any || table[g].applicants > 0;
-      }
-      if (any) {
+    for (const auto& [name, stratum_counts] : window.strata) {
+      const auto begin = stratum_counts.begin() + family.first_slot;
+      detectors::StratumTable table(begin, begin + static_cast<std::ptrdiff_t>(known));
+      if (std::any_of(table.begin(), table.end(), [](const Counts& c) { return c.applicants > 0; })) {
         strata.push_back(std::move(table));
-        stratum_names.push_back(&name);
       }
     }
 
     const detectors::AnalysisSettings settings = analysis_settings(engine_.config(), family);
-    const detectors::AttributeStatistics analysis = detectors::analyze_attribute(
-        std::span<const Counts>(counts.data(), known), scoring, strata, settings);
+    const detectors::AttributeStatistics analysis =
+        detectors::analyze_attribute(counts.first(known), scoring, strata, settings);
     std::optional<std::string> reference;
     if (analysis.reference) reference = family.groups[*analysis.reference];
 
     for (std::size_t g = 0; g <= known; ++g) {
       GroupRow row = base_row(w, stage, family, g, reference);
-      if (g < known) {
-        row.statistics = analysis.groups[g];
-      } else {
-        row.statistics = unknown_statistics(counts[g], settings.confidence);
-      }
+      row.statistics = g < known ? analysis.groups[g]
+                                 : unknown_statistics(counts[g], settings.confidence);
       row.scored = scores[g].count;
       row.score_mean = scores[g].mean();
       row.score_sd = scores[g].standard_deviation();
       row.score_median = scores[g].quantile(engine_.score_grid(), 0.5);
+      const auto& moments = stage.all_score_moments[family.first_slot + g];
+      if (is_all(w) && moments) {
+        for (std::size_t q = 0; q < ScoreAccumulator::kProbabilities.size(); ++q) {
+          row.score_quantiles.push_back(moments->quantile(q));
+        }
+      }
       report_.groups.push_back(std::move(row));
     }
     report_.attributes.push_back({names_[w], stage.system, stage.stage, family.name, reference,
                                   analysis.chi_squared, analysis.cmh});
 
-    if (options_.by_stratum) add_strata(w, stage, f, settings);
+    if (options_.by_stratum) add_strata(w, stage, window, f, settings);
   }
 
-  void add_strata(std::size_t w, const StageState& stage, std::size_t f,
-                  const detectors::AnalysisSettings& settings) {
+  void add_strata(std::size_t w, const StageState& stage, const StageWindow& window,
+                  std::size_t f, const detectors::AnalysisSettings& settings) {
     const AttributeFamily& family = engine_.layout().families()[f];
-    const FamilyState& state = stage.families[f];
     const std::size_t known = family.groups.size();
-    std::map<std::string, const std::vector<std::unique_ptr<StratumGroup>>*> sorted;
-    for (const auto& [name, cells] : state.strata) sorted.emplace(name, &cells);
-    for (const auto& [name, cells] : sorted) {
-      std::vector<Counts> counts(known + 1);
-      bool any = false;
-      for (std::size_t g = 0; g <= known; ++g) {
-        counts[g] = stratum_counts((*cells)[g].get(), w, engine_.watermark_ms());
-        any = any || counts[g].applicants > 0;
+    for (const auto& [name, stratum_counts] : window.strata) {
+      const std::span<const Counts> counts(stratum_counts.data() + family.first_slot, known + 1);
+      if (std::none_of(counts.begin(), counts.end(),
+                       [](const Counts& c) { return c.applicants > 0; })) {
+        continue;
       }
-      if (!any) continue;
-      const detectors::AttributeStatistics analysis = detectors::analyze_attribute(
-          std::span<const Counts>(counts.data(), known), {}, {}, settings);
+      const detectors::AttributeStatistics analysis =
+          detectors::analyze_attribute(counts.first(known), {}, {}, settings);
       std::optional<std::string> reference;
       if (analysis.reference) reference = family.groups[*analysis.reference];
       for (std::size_t g = 0; g <= known; ++g) {
         GroupRow row = base_row(w, stage, family, g, reference);
-        row.stratum = name;
-        row.statistics =
-            g < known ? analysis.groups[g] : unknown_statistics(counts[g], settings.confidence);
+        row.stratum = *name;
+        row.statistics = g < known ? analysis.groups[g]
+                                   : unknown_statistics(counts[g], settings.confidence);
         report_.groups.push_back(std::move(row));
       }
     }

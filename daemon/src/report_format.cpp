@@ -23,13 +23,19 @@ std::optional<double> p_value_of(const std::optional<detectors::TestResult>& tes
   return test->p_value;
 }
 
-void write_group(JsonWriter& json, const GroupRow& row) {
-  const detectors::GroupStatistics& s = row.statistics;
-  json.begin_object();
+// The columns that identify a row: window, system, stage, attribute.
+template <typename Row>
+void write_row_key(JsonWriter& json, const Row& row) {
   json.key("window").value(row.window);
   json.key("system").value(row.system);
   json.key("stage").value(row.stage);
   json.key("attribute").value(row.attribute);
+}
+
+void write_group(JsonWriter& json, const GroupRow& row) {
+  const detectors::GroupStatistics& s = row.statistics;
+  json.begin_object();
+  write_row_key(json, row);
   json.key("group").value(row.group);
   if (row.stratum) json.key("stratum").value(*row.stratum);
   json.key("applicants").value(s.counts.applicants);
@@ -65,6 +71,18 @@ void write_group(JsonWriter& json, const GroupRow& row) {
   json.key("score_mean").value(row.score_mean);
   json.key("score_sd").value(row.score_sd);
   json.key("score_median").value(row.score_median);
+  json.key("score_quantiles");
+  if (row.score_quantiles.empty()) {
+    json.null();
+  } else {
+    json.begin_object();
+    for (std::size_t q = 0; q < row.score_quantiles.size(); ++q) {
+      char name[16];
+      std::snprintf(name, sizeof name, "%g", ScoreAccumulator::kProbabilities[q]);
+      json.key(name).value(row.score_quantiles[q]);
+    }
+    json.end_object();
+  }
   json.end_object();
 }
 
@@ -82,10 +100,7 @@ void write_test(JsonWriter& json, const std::optional<detectors::TestResult>& te
 
 void write_attribute(JsonWriter& json, const AttributeRow& row) {
   json.begin_object();
-  json.key("window").value(row.window);
-  json.key("system").value(row.system);
-  json.key("stage").value(row.stage);
-  json.key("attribute").value(row.attribute);
+  write_row_key(json, row);
   json.key("reference_group").value(row.reference_group);
   json.key("chi_squared");
   write_test(json, row.chi_squared);

@@ -30,7 +30,9 @@ using NoThrow = boost::math::policies::policy<
 // 2.2e-308), so the log p-value comes from an expansion instead of log(p).
 constexpr double kTinyP = 1e-300;
 
-long double to_long_double(SignedWide value) { return static_cast<long double>(value); }
+long double to_long_double(SignedWide value) {
+  return static_cast<long double>(value);
+}
 
 SignedWide signed_difference(Wide a, Wide b) {
   return a >= b ? static_cast<SignedWide>(a - b) : -static_cast<SignedWide>(b - a);
@@ -73,13 +75,19 @@ double log_gamma_q_continued_fraction(double a, double y) {
     const double an = -i * (i - a);
     b += 2;
     d = an * d + b;
-    if (std::fabs(d) < kTiny) d = kTiny;
+    if (std::fabs(d) < kTiny) {
+      d = kTiny;
+    }
     c = b + an / c;
-    if (std::fabs(c) < kTiny) c = kTiny;
+    if (std::fabs(c) < kTiny) {
+      c = kTiny;
+    }
     d = 1 / d;
     const double delta = d * c;
     h *= delta;
-    if (std::fabs(delta - 1) < kEpsilon) break;
+    if (std::fabs(delta - 1) < kEpsilon) {
+      break;
+    }
   }
   return a * std::log(y) - y - boost::math::lgamma(a, NoThrow()) + std::log(h);
 }
@@ -133,8 +141,12 @@ class Hypergeometric {
       term *= ratio;
       sum += term;
       y = downward ? y - 1 : y + 1;
-      if (ratio < 1 && term * ratio <= kNegligible * sum * (1 - ratio)) break;
-      if (term == 0) break;
+      if (ratio < 1 && term * ratio <= kNegligible * sum * (1 - ratio)) {
+        break;
+      }
+      if (term == 0) {
+        break;
+      }
     }
     return log_probability(start) + std::log(sum);
   }
@@ -193,19 +205,22 @@ TestResult chi_squared_upper_tail(double statistic, int df) {
 }  // namespace detail
 
 std::optional<TestResult> two_proportion_z_test(Counts group, Counts reference) {
-  if (group.applicants == 0 || reference.applicants == 0) return std::nullopt;
+  if (group.applicants == 0 || reference.applicants == 0) {
+    return std::nullopt;
+  }
   const Wide total = Wide{group.applicants} + reference.applicants;
   const Wide selected = Wide{group.selected} + reference.selected;
-  if (selected == 0 || selected == total) return std::nullopt;
+  if (selected == 0 || selected == total) {
+    return std::nullopt;
+  }
   // z = (s_g n_r - s_r n_g) / sqrt(S F n_g n_r / N): the pooled formula with one rounding
   // in the numerator, and exactly 0 when the rates are equal.
   const SignedWide numerator = signed_difference(Wide{group.selected} * reference.applicants,
                                                  Wide{reference.selected} * group.applicants);
-  const long double variance = static_cast<long double>(selected) *
-                               static_cast<long double>(total - selected) /
-                               static_cast<long double>(total) *
-                               static_cast<long double>(group.applicants) *
-                               static_cast<long double>(reference.applicants);
+  const long double variance =
+      static_cast<long double>(selected) * static_cast<long double>(total - selected) /
+      static_cast<long double>(total) * static_cast<long double>(group.applicants) *
+      static_cast<long double>(reference.applicants);
   const double z = static_cast<double>(to_long_double(numerator) / std::sqrt(variance));
   const double x = std::fabs(z) / std::sqrt(2.0);
   const double p = boost::math::erfc(x, NoThrow());
@@ -222,11 +237,15 @@ std::optional<TestResult> two_proportion_z_test(Counts group, Counts reference) 
 }
 
 std::optional<TestResult> fisher_exact_test(Counts group, Counts reference) {
-  if (group.applicants == 0 || reference.applicants == 0) return std::nullopt;
+  if (group.applicants == 0 || reference.applicants == 0) {
+    return std::nullopt;
+  }
   TestResult result;  // statistic 0, p 1, log p 0
   const Hypergeometric law(group.selected + reference.selected,
                            group.rejected() + reference.rejected(), group.applicants);
-  if (law.lo() == law.hi()) return result;
+  if (law.lo() == law.hi()) {
+    return result;
+  }
   // R's fisher.test: sum P(y) over all y with P(y) <= P(x)·(1 + 1e-7).
   const long double threshold = law.log_weight(group.selected) + std::log1p(1e-7L);
   const auto in_tail = [&](std::uint64_t y) { return law.log_weight(y) <= threshold; };
@@ -238,9 +257,13 @@ std::optional<TestResult> fisher_exact_test(Counts group, Counts reference) {
   const std::uint64_t upper_start = has_upper ? boundary(mode + 1, law.hi(), false, in_tail) : 0;
   const bool lower_covers = has_lower && lower_end == mode;
   const bool upper_covers = mode == law.hi() || (has_upper && upper_start == mode + 1);
-  if (lower_covers && upper_covers) return result;  // every table counts: p = 1
+  if (lower_covers && upper_covers) {
+    return result;  // every table counts: p = 1
+  }
   long double log_p = -std::numeric_limits<long double>::infinity();
-  if (has_lower) log_p = law.log_tail(lower_end, /*downward=*/true);
+  if (has_lower) {
+    log_p = law.log_tail(lower_end, /*downward=*/true);
+  }
   if (has_upper) {
     const long double upper = law.log_tail(upper_start, /*downward=*/false);
     const long double high = std::max(log_p, upper);
@@ -254,18 +277,24 @@ std::optional<TestResult> chi_squared_homogeneity(std::span<const Counts> groups
   Wide selected = 0;
   int used = 0;
   for (const Counts& g : groups) {
-    if (g.applicants == 0) continue;
+    if (g.applicants == 0) {
+      continue;
+    }
     total += g.applicants;
     selected += g.selected;
     ++used;
   }
-  if (used < 2 || selected == 0 || selected == total) return std::nullopt;
+  if (used < 2 || selected == 0 || selected == total) {
+    return std::nullopt;
+  }
   // X² = Σ (s_i N - n_i S)² / (n_i S F), the Pearson sum over both columns.
   const long double denominator =
       static_cast<long double>(selected) * static_cast<long double>(total - selected);
   long double statistic = 0;
   for (const Counts& g : groups) {
-    if (g.applicants == 0) continue;
+    if (g.applicants == 0) {
+      continue;
+    }
     const long double d =
         to_long_double(signed_difference(Wide{g.selected} * total, Wide{g.applicants} * selected));
     statistic += d * d / (static_cast<long double>(g.applicants) * denominator);
@@ -290,10 +319,14 @@ std::vector<double> adjust_p_values(std::span<const double> p_values, Correction
   // As p.adjust: NaN stays NaN and does not count in n.
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < p_values.size(); ++i) {
-    if (!std::isnan(p_values[i])) order.push_back(i);
+    if (!std::isnan(p_values[i])) {
+      order.push_back(i);
+    }
   }
   const std::size_t n = order.size();
-  if (correction == Correction::none || n <= 1) return adjusted;
+  if (correction == Correction::none || n <= 1) {
+    return adjusted;
+  }
   const auto ascending = [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; };
   std::stable_sort(order.begin(), order.end(), ascending);
   if (correction == Correction::holm) {

@@ -9,6 +9,8 @@
 #include <boost/numeric/ublas/vector.hpp>
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "fairwatch/detectors/proportion.h"
@@ -29,16 +31,71 @@ using Permutation = ublas::permutation_matrix<std::size_t, std::vector<std::size
 // groups' contrasts are linearly dependent (R's qr.solve rejects those too).
 constexpr long double kSingularTolerance = 1e-10L;
 
-long double ld(std::uint64_t value) { return static_cast<long double>(value); }
+__extension__ typedef __int128 Exact;
+
+long double ld(std::uint64_t value) {
+  return static_cast<long double>(value);
+}
+
+Exact gcd(Exact a, Exact b) {
+  if (a < 0) {
+    a = -a;
+  }
+  while (b != 0) {
+    const Exact r = a % b;
+    a = b;
+    b = r < 0 ? -r : r;
+  }
+  return a;
+}
+
+// Σ (a - E[a]) = Σ (a n - r1 c1) / n as a reduced fraction, so that Yates'
+// |Σ| >= 1/2 is decided exactly (R decides it on rounded doubles, which can
+// depend on the order of the strata). nullopt on overflow.
+struct Fraction {
+  Exact numerator = 0;
+  Exact denominator = 1;
+};
+std::optional<Fraction> exact_delta(std::span<const StratumTable* const> strata, std::size_t first,
+                                    std::size_t second) {
+  Fraction sum;
+  for (const StratumTable* table : strata) {
+    const Counts& one = (*table)[first];
+    const Counts& two = (*table)[second];
+    const Exact n = static_cast<Exact>(one.applicants) + two.applicants;
+    const Exact selected = static_cast<Exact>(one.selected) + two.selected;
+    Exact a_n = 0;
+    Exact r_c = 0;
+    if (__builtin_mul_overflow(static_cast<Exact>(one.selected), n, &a_n) ||
+        __builtin_mul_overflow(static_cast<Exact>(one.applicants), selected, &r_c)) {
+      return std::nullopt;
+    }
+    const Exact term = a_n - r_c;  // over n
+    const Exact shared = gcd(sum.denominator, n);
+    Exact left = 0;
+    Exact right = 0;
+    Exact denominator = 0;
+    if (__builtin_mul_overflow(sum.numerator, n / shared, &left) ||
+        __builtin_mul_overflow(term, sum.denominator / shared, &right) ||
+        __builtin_add_overflow(left, right, &sum.numerator) ||
+        __builtin_mul_overflow(sum.denominator / shared, n, &denominator)) {
+      return std::nullopt;
+    }
+    const Exact common = gcd(sum.numerator, denominator);
+    sum.numerator /= common;
+    sum.denominator = denominator / common;
+  }
+  return sum;
+}
 
 // The 2x2xK case, as R's mantelhaen.test(correct = TRUE): row 1 = `first`,
 // row 2 = `second`, columns selected / rejected. The odds ratio (row 1 over
 // row 2) only when `with_odds_ratio`.
 std::optional<CmhResult> two_groups(std::span<const StratumTable* const> strata, std::size_t first,
                                     std::size_t second, bool with_odds_ratio, double confidence) {
-  long double delta = 0;     // Σ (a - E[a])
-  long double variance = 0;  // Σ r1 r2 c1 c2 / (n² (n - 1))
-  long double diagonal = 0;  // Σ a d / n
+  long double delta = 0;         // Σ (a - E[a])
+  long double variance = 0;      // Σ r1 r2 c1 c2 / (n² (n - 1))
+  long double diagonal = 0;      // Σ a d / n
   long double off_diagonal = 0;  // Σ b c / n
   long double rbg_diagonal = 0;  // Σ (a + d) a d / n²
   long double rbg_mixed = 0;     // Σ ((a + d) b c + (b + c) a d) / n²
@@ -57,14 +114,30 @@ std::optional<CmhResult> two_groups(std::span<const StratumTable* const> strata,
     rbg_mixed += ((a + d) * b * c + (b + c) * a * d) / (n * n);
     rbg_off += (b + c) * b * c / (n * n);
   }
-  if (!(variance > 0)) return std::nullopt;
-  const long double yates = std::fabs(delta) >= 0.5L ? 0.5L : 0.0L;
-  const long double deviation = std::fabs(delta) - yates;
+  if (!(variance > 0)) {
+    return std::nullopt;
+  }
+  // |Σ (a - E[a])| less Yates' 0.5 when it is at least 0.5.
+  long double deviation = std::fabs(delta);
+  if (const auto exact = exact_delta(strata, first, second)) {
+    const Exact magnitude = exact->numerator < 0 ? -exact->numerator : exact->numerator;
+    const Exact rest = exact->denominator - magnitude;  // 2|Σ| >= 1 ⟺ magnitude >= rest
+    if (magnitude >= rest) {
+      deviation = static_cast<long double>(magnitude - rest) /
+                  (2 * static_cast<long double>(exact->denominator));
+    } else {
+      deviation =
+          static_cast<long double>(magnitude) / static_cast<long double>(exact->denominator);
+    }
+  } else if (deviation >= 0.5L) {
+    deviation -= 0.5L;
+  }
   CmhResult result;
-  result.test = detail::chi_squared_upper_tail(static_cast<double>(deviation * deviation / variance), 1);
+  result.test =
+      detail::chi_squared_upper_tail(static_cast<double>(deviation * deviation / variance), 1);
   result.strata = strata.size();
-  // The MH estimate is infinite without discordant-reference mass, and its RBG
-  // interval needs both sums positive.
+  // Σ b c / n = 0 makes the estimate infinite (nullopt); Σ a d / n = 0 makes it
+  // 0 with an unbounded log interval (no interval).
   if (with_odds_ratio && off_diagonal > 0) {
     const long double ratio = diagonal / off_diagonal;
     result.common_odds_ratio = static_cast<double>(ratio);
@@ -74,8 +147,9 @@ std::optional<CmhResult> two_groups(std::span<const StratumTable* const> strata,
                                        rbg_off / (2 * off_diagonal * off_diagonal);
       const long double half_width =
           two_sided_normal_quantile(confidence) * std::sqrt(log_variance);
-      result.common_odds_ratio_interval = Interval{static_cast<double>(ratio * std::exp(-half_width)),
-                                                   static_cast<double>(ratio * std::exp(half_width))};
+      result.common_odds_ratio_interval =
+          Interval{static_cast<double>(ratio * std::exp(-half_width)),
+                   static_cast<double>(ratio * std::exp(half_width))};
     }
   }
   return result;
@@ -103,7 +177,7 @@ std::optional<CmhResult> many_groups(std::span<const StratumTable* const> strata
       deviation(i) += ld((*table)[groups[i]].selected) - rows_i * selected / total;
       for (std::size_t j = 0; j < q; ++j) {
         const long double rows_j = ld((*table)[groups[j]].applicants);
-        variance(i, j) += scale * ((i == j ? total * rows_i : 0) - rows_i * rows_j);
+        variance(i, j) += scale * ((i == j ? total * rows_i : 0.0L) - rows_i * rows_j);
       }
     }
   }
@@ -115,9 +189,13 @@ std::optional<CmhResult> many_groups(std::span<const StratumTable* const> strata
   }
   Matrix lu = variance;
   Permutation pivots(q);
-  if (ublas::lu_factorize(lu, pivots) != 0) return std::nullopt;
+  if (ublas::lu_factorize(lu, pivots) != 0) {
+    return std::nullopt;
+  }
   for (std::size_t j = 0; j < q; ++j) {
-    if (!(std::fabs(lu(j, j)) > kSingularTolerance * column_scale[j])) return std::nullopt;
+    if (!(std::fabs(lu(j, j)) > kSingularTolerance * column_scale[j])) {
+      return std::nullopt;
+    }
   }
   Vector solution = deviation;
   ublas::lu_substitute(lu, pivots, solution);
@@ -132,10 +210,14 @@ std::optional<CmhResult> many_groups(std::span<const StratumTable* const> strata
 
 std::optional<CmhResult> cochran_mantel_haenszel(std::span<const StratumTable> strata,
                                                  std::size_t reference_index, double confidence) {
-  if (strata.empty()) return std::nullopt;
+  if (strata.empty()) {
+    return std::nullopt;
+  }
   const std::size_t size = strata.front().size();
   for (const StratumTable& table : strata) {
-    if (table.size() != size) return std::nullopt;
+    if (table.size() != size) {
+      return std::nullopt;
+    }
   }
   std::vector<std::size_t> groups;  // groups with applicants somewhere
   for (std::size_t g = 0; g < size; ++g) {
@@ -146,14 +228,22 @@ std::optional<CmhResult> cochran_mantel_haenszel(std::span<const StratumTable> s
       }
     }
   }
-  if (groups.size() < 2) return std::nullopt;
+  if (groups.size() < 2) {
+    return std::nullopt;
+  }
   std::vector<const StratumTable*> used;  // strata with at least two applicants
   for (const StratumTable& table : strata) {
     std::uint64_t applicants = 0;
-    for (std::size_t g : groups) applicants += table[g].applicants;
-    if (applicants >= 2) used.push_back(&table);
+    for (std::size_t g : groups) {
+      applicants += table[g].applicants;
+    }
+    if (applicants >= 2) {
+      used.push_back(&table);
+    }
   }
-  if (groups.size() > 2) return many_groups(used, groups);
+  if (groups.size() > 2) {
+    return many_groups(used, groups);
+  }
   // Two groups: the non-reference first. Without the reference among them the
   // test still runs (it is symmetric in the rows) but there is no odds ratio.
   const bool reference_present = groups[0] == reference_index || groups[1] == reference_index;

@@ -15,7 +15,6 @@ args <- commandArgs(trailingOnly = FALSE)
 script <- sub("^--file=", "", args[grep("^--file=", args)])
 out_dir <- if (length(script) == 1) dirname(normalizePath(script)) else "tests/reference"
 
-set.seed(20261120)
 RELERR <- 1 + 1e-7  # fisher.test's tolerance for "no more probable"
 
 num <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
@@ -41,8 +40,10 @@ two_group_grid <- function(ns) {
   cbind(gs = p[idx$g, "s"], gn = p[idx$g, "n"], rs = p[idx$r, "s"], rn = p[idx$r, "n"])
 }
 
+# One seed per section: editing a section leaves the other sections' cases alone.
 # Two-group cases beyond the exhaustive grid: large counts, extreme p-values,
-# exact ties on the four-fifths line.
+# exact ties on the four-fifths line, tables symmetric around the mode.
+set.seed(20261121)
 large_two_group <- rbind(
   c(400000, 1e6, 500000, 1e6), c(499000, 1e6, 500000, 1e6), c(499500, 1e6, 500000, 1e6),
   c(1, 1e6, 0, 1e6), c(0, 1e6, 1e6, 1e6), c(1e6, 1e6, 0, 1e6), c(300000, 1e6, 300500, 1e6),
@@ -52,7 +53,8 @@ large_two_group <- rbind(
   c(4000, 10000, 5000, 10000), c(3999, 10000, 5000, 10000), c(240000, 600000, 300000, 600000),
   c(8, 25, 10, 25), c(1, 2, 999999, 1e6), c(20, 1e6, 1, 3), c(150, 1000, 450, 1000),
   c(100, 1000, 500, 1000), c(30, 200, 90, 200), c(50000, 1e6, 45000, 900000),
-  c(700000, 1e6, 100000, 1e6), c(1, 1000000, 999999, 1000000)
+  c(700000, 1e6, 100000, 1e6), c(1, 1000000, 999999, 1000000), c(300000, 1e6, 700000, 1e6),
+  c(499000, 1e6, 501000, 1e6), c(499900, 1e6, 500100, 1e6), c(7, 2e6, 1, 3)
 )
 colnames(large_two_group) <- c("gs", "gn", "rs", "rn")
 random_two_group <- t(replicate(60, {
@@ -109,6 +111,7 @@ write_csv(impact_rows, "impact_ratio.csv",
             "confidence", "ratio", "lower", "upper"))
 
 # ---------------------------------------------------------------- four-fifths
+set.seed(20261122)
 # below: 5 s_g n_r < 4 s_r n_g (exact in doubles below 2^53). shortfall: the
 # least k >= 0 found by stepping, not by a closed form.
 four_fifths_rows <- list()
@@ -130,8 +133,9 @@ for (i in seq_len(nrow(grid10))) add_four_fifths(grid10[i, ])
 for (i in seq_len(nrow(beyond_grid))) add_four_fifths(beyond_grid[i, ])
 # Exactly on the line at large counts: s_g = 4 s_r n_g / (5 n_r), and one below.
 for (i in 1:40) {
-  rn <- sample(1:2000, 1) * 5; rs <- sample(0:rn, 1); gn <- sample(1:200000, 1) * rn
-  gs <- 4 * rs * gn / (5 * rn)
+  rn <- sample(1:10000, 1); rs <- sample(0:rn, 1); k <- sample(1:20000, 1)
+  gn <- 5 * k * rn; gs <- 4 * rs * k
+  stopifnot(5 * gs * rn == 4 * rs * gn)
   add_four_fifths(c(gs, gn, rs, rn))
   if (gs > 0) add_four_fifths(c(gs - 1, gn, rs, rn))
 }
@@ -197,6 +201,7 @@ write_csv(fisher_rows, "fisher.csv",
             "p", "log_p"))
 
 # ---------------------------------------------------------------- chi-squared
+set.seed(20261123)
 # chisq.test(correct = FALSE) on the k x 2 table without the empty groups.
 chi_rows <- list()
 add_chi <- function(s, n) {
@@ -239,6 +244,7 @@ add_chi(c(0, 0, 0), c(5, 0, 7))
 write_csv(chi_rows, "chi_squared.csv", c("groups", "statistic", "df", "p", "log_p"))
 
 # ---------------------------------------------------------------- p.adjust
+set.seed(20261124)
 adjust_rows <- list()
 add_adjust <- function(p, method) {
   adjust_rows[[length(adjust_rows) + 1]] <<-
@@ -263,12 +269,29 @@ for (method in c("holm", "BH")) {
 write_csv(adjust_rows, "p_adjust.csv", c("method", "p", "adjusted"))
 
 # ---------------------------------------------------------------- CMH
+set.seed(20261125)
 # The contract of detectors/stratified.h mapped onto mantelhaen.test: groups
 # with no applicants anywhere dropped; strata with < 2 applicants dropped (R
 # rejects them); two groups: rows (non-reference, reference); R needs K >= 2,
 # so a single informative stratum gets a stratum that adds exactly 0 to every
 # sum (two applicants of the last row only).
 cmh_rows <- list()
+cmh_exact_half <- 0
+cmh_exact_half_rounded <- 0
+# TRUE when |sum(a - E[a])| over the 2x2xK table x is exactly 1/2, summed as
+# integers over the least common multiple of the stratum sizes (exact in
+# doubles for the sizes where such a tie can occur).
+exact_half <- function(x) {
+  n <- apply(x, 3, sum)
+  gcd <- function(a, b) if (b == 0) a else gcd(b, a %% b)
+  l <- 1
+  for (size in n) {
+    l <- l / gcd(l, size) * size
+    if (l * max(n) > 2^52) return(FALSE)
+  }
+  num <- sum((x[1, 1, ] * n - (x[1, 1, ] + x[1, 2, ]) * (x[1, 1, ] + x[2, 1, ])) * (l / n))
+  2 * abs(num) == l
+}
 cmh_reference <- function(s, n, ref, conf) {
   # s, n: groups x strata matrices.
   res <- list(stat = NA, df = NA, p = NA, log_p = NA, or = NA, lo = NA, hi = NA, strata = NA)
@@ -291,6 +314,13 @@ cmh_reference <- function(s, n, ref, conf) {
   mh <- tryCatch(mantelhaen.test(x, correct = TRUE, conf.level = conf), error = function(e) NULL)
   if (is.null(mh) || !is.finite(mh$statistic)) return(res)
   res$stat <- unname(mh$statistic); res$df <- unname(mh$parameter); res$p <- mh$p.value
+  if (length(rows) == 2 && exact_half(x)) {
+    # |DELTA| is exactly 1/2: Yates applies and the statistic is 0, whichever
+    # way R's rounded sum happens to fall.
+    cmh_exact_half <<- cmh_exact_half + 1
+    if (res$stat != 0) cmh_exact_half_rounded <<- cmh_exact_half_rounded + 1
+    res$stat <- 0; res$p <- 1
+  }
   res$log_p <- pchisq(res$stat, res$df, lower.tail = FALSE, log.p = TRUE)
   res$strata <- K
   if (length(rows) == 2 && ref %in% kept) {
@@ -321,8 +351,8 @@ random_strata <- function(G, K, max_n, presence = 1) {
   }
   list(s = s, n = n)
 }
-for (r in 1:300) {
-  G <- if (r <= 150) 2 else sample(3:6, 1)
+for (r in 1:400) {
+  G <- if (r <= 200) 2 else sample(3:6, 1)
   K <- sample(1:8, 1)
   max_n <- c(1, 2, 3, 6, 20, 200, 5000, 1e6)[sample(1:8, 1)]
   presence <- sample(c(1, 1, 0.7, 0.4), 1)
@@ -344,11 +374,15 @@ add_cmh(matrix(c(2, 4, 0, 3, 1, 0), 3), matrix(c(5, 6, 0, 4, 7, 0), 3), 3, 0.95)
 # |DELTA| around 0.5: single 2x2 strata with a - E[a] = 0.5 and 0.25.
 add_cmh(matrix(c(1, 0, 1, 1), 2), matrix(c(1, 1, 2, 2), 2), 2, 0.95)
 add_cmh(matrix(c(2, 1, 0, 0), 2), matrix(c(2, 2, 0, 0), 2), 2, 0.95)
+# |DELTA| exactly 1/2 that R's rounded sum puts just below 1/2 (no Yates in R).
+add_cmh(matrix(c(0, 2, 1, 4, 2, 0, 2, 2, 1, 0), 2), matrix(c(0, 2, 1, 5, 6, 0, 4, 2, 1, 0), 2), 2, 0.9)
 # Three groups, one present only where everybody was selected: singular.
 add_cmh(matrix(c(3, 1, 2, 4, 2, 0), 3), matrix(c(6, 5, 2, 7, 6, 0), 3), 1, 0.95)
 # Large strata, three and four groups.
 add_cmh(matrix(c(4e5, 5e5, 4.5e5, 2e5, 2.6e5, 2.1e5), 3), matrix(rep(1e6, 6), 3), 2, 0.95)
 add_cmh(matrix(c(1, 2, 3, 4, 2, 2, 2, 2), 4), matrix(c(5, 5, 5, 5, 4, 4, 4, 4), 4), 4, 0.95)
+cat(sprintf("  (%d CMH cases with |DELTA| exactly 1/2, %d of them below 1/2 in R's rounding)\n",
+            cmh_exact_half, cmh_exact_half_rounded))
 write_csv(cmh_rows, "cmh.csv",
           c("reference", "confidence", "strata_table", "statistic", "df", "p", "log_p",
             "odds_ratio", "lower", "upper", "strata"))

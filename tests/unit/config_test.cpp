@@ -17,7 +17,9 @@ std::vector<std::string> errors_of(const std::string& yaml) {
   const LoadResult result = load_config_from_string(yaml, "test.yaml");
   std::vector<std::string> errors;
   if (const auto* list = std::get_if<std::vector<ConfigError>>(&result)) {
-    for (const ConfigError& error : *list) errors.push_back(error.to_string());
+    for (const ConfigError& error : *list) {
+      errors.push_back(error.to_string());
+    }
   }
   return errors;
 }
@@ -33,7 +35,9 @@ Config valid(const std::string& yaml) {
 Config valid_file(const std::string& path) {
   LoadResult result = load_config_file(path);
   if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
-    for (const ConfigError& error : *errors) ADD_FAILURE() << error.to_string();
+    for (const ConfigError& error : *errors) {
+      ADD_FAILURE() << error.to_string();
+    }
     return Config{};
   }
   return std::get<Config>(std::move(result));
@@ -119,7 +123,9 @@ TEST(ConfigExamples, ReferenceExampleHoldsTheDefaults) {
 TEST(ConfigExamples, EveryExampleIsValid) {
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
-    if (entry.path().extension() != ".yaml") continue;
+    if (entry.path().extension() != ".yaml") {
+      continue;
+    }
     SCOPED_TRACE(entry.path().string());
     valid_file(entry.path().string());
     ++count;
@@ -355,11 +361,10 @@ TEST(ConfigUnknownKeys, InNestedMapsCarryTheDottedPath) {
 // ---------------------------------------------------------------- syntax
 
 TEST(ConfigSyntax, ASyntaxErrorIsOneErrorWithItsPosition) {
-  EXPECT_EQ(
-      errors_of("attributes:\n"
-                "  - {name: sex, field: /sex, groups: [female, male}\n"
-                "windows: [1h\n"),
-      std::vector<std::string>{"test.yaml:2:51: invalid YAML: illegal flow end"});
+  EXPECT_EQ(errors_of("attributes:\n"
+                      "  - {name: sex, field: /sex, groups: [female, male}\n"
+                      "windows: [1h\n"),
+            std::vector<std::string>{"test.yaml:2:51: invalid YAML: illegal flow end"});
 }
 
 TEST(ConfigSyntax, BadIndentationIsASyntaxError) {

@@ -26,7 +26,9 @@ constexpr std::int64_t k99991231T235959Z = 253402300799;
 constexpr std::int64_t k20161231T235959Z = 1483228799;
 constexpr std::int64_t k20260101T003000p0100 = 1767223800;
 
-constexpr std::int64_t ms(std::int64_t seconds) { return seconds * 1000; }
+constexpr std::int64_t ms(std::int64_t seconds) {
+  return seconds * 1000;
+}
 
 constexpr std::string_view kEvent =
     R"({"event_id": "3f1c", "timestamp": "2026-11-20T10:00:00Z", "system": "cv-screener-v3",)"
@@ -227,8 +229,7 @@ TEST_F(DecoderTest, ReusesTheDecisionAcrossConfigs) {
 TEST_F(DecoderTest, LargeEventsAreDecodedAndTheBuffersGrow) {
   // Grows past the initial buffers, then shrinks back, repeatedly.
   for (std::size_t padding : {100u, 70'000u, 10u, 300'000u, 0u}) {
-    const std::string event =
-        with("requisition", "\"" + std::string(padding, 'r') + "\"");
+    const std::string event = with("requisition", "\"" + std::string(padding, 'r') + "\"");
     ASSERT_TRUE(decode(event).accepted) << padding;
     EXPECT_EQ(decision_.stratum.size(), padding);
     EXPECT_EQ(decision_.system, "cv-screener-v3");
@@ -305,12 +306,12 @@ TEST_F(DecoderTest, TimeAsEpochSeconds) {
 }
 
 TEST_F(DecoderTest, TimeOutOfRangeOrUnparseableIsBadTimestamp) {
-  for (const char* value : {
-           "-1", "-0.001", "253402300800", "1e300", "1e999999999", "1795168800000000",
-           "\"1969-12-31T23:59:59Z\"", "\"1970-01-01T00:30:00+01:00\"",
-           "\"9999-12-31T23:00:00-05:00\"", "\"0000-01-01T00:00:00Z\"", "\"2026-02-30T10:00:00Z\"",
-           "\"2026-11-20T24:00:00Z\"", "\"2026-11-20T10:00:00\"", "\"2026-11-20\"", "\"yesterday\"",
-           "\"1795168800\"", "\" 2026-11-20T10:00:00Z\""}) {
+  for (const char* value :
+       {"-1", "-0.001", "253402300800", "1e300", "1e999999999", "1795168800000000",
+        "\"1969-12-31T23:59:59Z\"", "\"1970-01-01T00:30:00+01:00\"",
+        "\"9999-12-31T23:00:00-05:00\"", "\"0000-01-01T00:00:00Z\"", "\"2026-02-30T10:00:00Z\"",
+        "\"2026-11-20T24:00:00Z\"", "\"2026-11-20T10:00:00\"", "\"2026-11-20\"", "\"yesterday\"",
+        "\"1795168800\"", "\" 2026-11-20T10:00:00Z\""}) {
     const DecodeResult result = decode(with("timestamp", value));
     EXPECT_FALSE(result.accepted) << value;
     EXPECT_EQ(result.reason, RejectReason::bad_timestamp) << value;
@@ -331,31 +332,46 @@ TEST_F(DecoderTest, TimeOfAnotherTypeIsWrongType) {
 TEST_F(DecoderTest, NotJson) {
   const std::string event(kEvent);
   for (const std::string& text : {
-           std::string(""), std::string("   "), std::string("\r"), std::string("{"),
-           std::string("}"), event.substr(0, event.size() - 1),  // truncated
-           event + "}",                                           // trailing brace
-           event + " x",                                          // trailing garbage
-           event + "{}",                                          // a second document
-           event + "\n" + event,                                  // two lines
-           "[" + event + "]",                                     // not an object
-           std::string("42"), std::string("\"text\""), std::string("null"),
-           std::string(R"({"event_id": "a",})"),             // trailing comma
-           std::string(R"({"event_id" "a"})"),               // missing colon
-           std::string(R"({event_id: "a"})"),                // unquoted key
-           std::string(R"({'event_id': 'a'})"),              // single quotes
-           with("score", "01"),                              // leading zero
-           with("score", ".5"), with("score", "1."), with("score", "+1"), with("score", "1e"),
-           with("score", "NaN"), with("score", "Infinity"), with("score", "0x1"),
-           with("score", "truex"), with("score", "nul"), with("score", "True"),
-           with("stage", R"("bad \x escape")"), with("stage", R"("lone \ud800 surrogate")"),
-           with("stage", "\"raw\ttab\""), with("stage", "\"new\nline\""),
-           with("stage", "\"\xFF\xFE\""),                    // invalid UTF-8
-           with("stage", "\"\xC3\x28\""),                    // invalid continuation
-           with("stage", "\"\xED\xA0\x80\""),                // UTF-8-encoded surrogate
-           with("stage", "\"screening\" \"again\""),         // two values
-           with("attributes", R"({"sex": "female",})"),      // error in a nested object
-           with("attributes", R"({"sex": ["a",]})"),         // error in a nested array
-           with("attributes", R"({"sex": "female"]})"),      // mismatched bracket
+           std::string(""),
+           std::string("   "),
+           std::string("\r"),
+           std::string("{"),
+           std::string("}"),
+           event.substr(0, event.size() - 1),  // truncated
+           event + "}",                        // trailing brace
+           event + " x",                       // trailing garbage
+           event + "{}",                       // a second document
+           event + "\n" + event,               // two lines
+           "[" + event + "]",                  // not an object
+           std::string("42"),
+           std::string("\"text\""),
+           std::string("null"),
+           std::string(R"({"event_id": "a",})"),  // trailing comma
+           std::string(R"({"event_id" "a"})"),    // missing colon
+           std::string(R"({event_id: "a"})"),     // unquoted key
+           std::string(R"({'event_id': 'a'})"),   // single quotes
+           with("score", "01"),                   // leading zero
+           with("score", ".5"),
+           with("score", "1."),
+           with("score", "+1"),
+           with("score", "1e"),
+           with("score", "NaN"),
+           with("score", "Infinity"),
+           with("score", "0x1"),
+           with("score", "truex"),
+           with("score", "nul"),
+           with("score", "True"),
+           with("stage", R"("bad \x escape")"),
+           with("stage", R"("lone \ud800 surrogate")"),
+           with("stage", "\"raw\ttab\""),
+           with("stage", "\"new\nline\""),
+           with("stage", "\"\xFF\xFE\""),                           // invalid UTF-8
+           with("stage", "\"\xC3\x28\""),                           // invalid continuation
+           with("stage", "\"\xED\xA0\x80\""),                       // UTF-8-encoded surrogate
+           with("stage", "\"screening\" \"again\""),                // two values
+           with("attributes", R"({"sex": "female",})"),             // error in a nested object
+           with("attributes", R"({"sex": ["a",]})"),                // error in a nested array
+           with("attributes", R"({"sex": "female"]})"),             // mismatched bracket
            std::string(R"({"a": 1)") + std::string(1, '\0') + "}",  // NUL outside a string
        }) {
     const DecodeResult result = decode(text);
@@ -378,7 +394,8 @@ TEST_F(DecoderTest, InvalidJsonAnywhereIsRejectedEvenOutsideThePointers) {
 TEST_F(DecoderTest, NestingIsLimited) {
   auto nested = [](int depth) {
     std::string inner = "1";
-    for (int i = 1; i < depth; ++i) inner = (i % 2 ? "[" : "{\"k\": ") + inner + (i % 2 ? "]" : "}");
+    for (int i = 1; i < depth; ++i)
+      inner = (i % 2 ? "[" : "{\"k\": ") + inner + (i % 2 ? "]" : "}");
     std::string event(kEvent);
     event.insert(event.size() - 1, ", \"deep\": " + inner);
     return event;
@@ -401,8 +418,7 @@ TEST_F(DecoderTest, TooLarge) {
   EXPECT_EQ(result.reason, RejectReason::too_large);
   EXPECT_EQ(result.field, "");
   // Size is checked before syntax.
-  EXPECT_EQ(decode(std::string(Decoder::kMaxEventBytes + 1, '{')).reason,
-            RejectReason::too_large);
+  EXPECT_EQ(decode(std::string(Decoder::kMaxEventBytes + 1, '{')).reason, RejectReason::too_large);
   EXPECT_TRUE(decode(kEvent).accepted);
 }
 
@@ -541,7 +557,8 @@ TEST_F(DecoderTest, PrecedenceFollowsFieldOrder) {
     EXPECT_FALSE(result.accepted) << event;
     EXPECT_EQ(result.reason, step.reason) << event;
     EXPECT_EQ(result.field, step.field) << event;
-    event = step.key == nullptr ? with("event_id", "\"e1\"", event) : with(step.key, step.fix, event);
+    event =
+        step.key == nullptr ? with("event_id", "\"e1\"", event) : with(step.key, step.fix, event);
   }
   EXPECT_TRUE(decoder.decode(event, decision_).accepted) << event;
   // Syntax beats every field problem, size beats syntax.
@@ -562,8 +579,8 @@ TEST_F(DecoderTest, WrongTypeOfAnEarlierFieldBeatsMissingLaterOnes) {
 
 TEST_F(DecoderTest, UnconfiguredAbsentOrNullGroupsAreUnknown) {
   // Unknown index = groups.size(): 3 for sex, 5 for ethnicity, 4 for age_band.
-  ASSERT_TRUE(decode(with("attributes", R"({"sex": "prefer-not-to-say", "ethnicity": null})"))
-                  .accepted);
+  ASSERT_TRUE(
+      decode(with("attributes", R"({"sex": "prefer-not-to-say", "ethnicity": null})")).accepted);
   EXPECT_EQ(decision_.groups, (std::vector<GroupIndex>{3, 5, 4}));
   ASSERT_TRUE(decode(with("attributes", std::nullopt)).accepted);
   EXPECT_EQ(decision_.groups, (std::vector<GroupIndex>{3, 5, 4}));
@@ -664,9 +681,9 @@ TEST_F(DecoderTest, PointersThroughTheWrongTypeFindNothing) {
   config::Config config = test_config();
   config.events.fields.stratum = "/job/0";
   config.attributes = {{"sex", "/attributes/sex/0", {"female"}},
-                       {"first", "/list/00", {"a"}},   // not an index
-                       {"dash", "/list/-", {"a"}},     // past the end: never present
-                       {"key", "/object/0", {"b"}}};   // "0" as an object key
+                       {"first", "/list/00", {"a"}},  // not an index
+                       {"dash", "/list/-", {"a"}},    // past the end: never present
+                       {"key", "/object/0", {"b"}}};  // "0" as an object key
   Decoder decoder(config);
   std::string event(kEvent);
   event.insert(event.size() - 1,
@@ -750,25 +767,42 @@ TEST(Rfc3339, LeapSecondReadsAsTheLastMillisecond) {
 }
 
 TEST(Rfc3339, RejectsInvalidDatesAndTimes) {
-  for (const char* text : {
-           "2026-02-30T10:00:00Z", "2026-02-29T10:00:00Z", "2026-04-31T10:00:00Z",
-           "2026-00-10T10:00:00Z", "2026-13-10T10:00:00Z", "2026-11-00T10:00:00Z",
-           "2026-11-32T10:00:00Z", "2026-11-20T24:00:00Z", "2026-11-20T10:60:00Z",
-           "2026-11-20T10:00:61Z", "2026-11-20T10:00:00+24:00", "2026-11-20T10:00:00+05:60"}) {
+  for (const char* text :
+       {"2026-02-30T10:00:00Z", "2026-02-29T10:00:00Z", "2026-04-31T10:00:00Z",
+        "2026-00-10T10:00:00Z", "2026-13-10T10:00:00Z", "2026-11-00T10:00:00Z",
+        "2026-11-32T10:00:00Z", "2026-11-20T24:00:00Z", "2026-11-20T10:60:00Z",
+        "2026-11-20T10:00:61Z", "2026-11-20T10:00:00+24:00", "2026-11-20T10:00:00+05:60"}) {
     EXPECT_EQ(parse_rfc3339_ms(text), std::nullopt) << text;
   }
 }
 
 TEST(Rfc3339, RejectsMalformedText) {
-  for (const char* text : {
-           "", "2026", "2026-11-20", "2026-11-20T10:00:00", "2026-11-20T10:00Z",
-           "2026-11-20T10:00:00ZZ", "2026-11-20T10:00:00Z ", " 2026-11-20T10:00:00Z",
-           "2026-11-20X10:00:00Z", "2026-11-20T10:00:00.Z", "2026-11-20T10:00:00,5Z",
-           "2026-11-20T10:00:00+0530", "2026-11-20T10:00:00+05", "2026-11-20T10:00:00+5:30",
-           "2026-11-20T10:00:00+05:30:00", "2026-11-20T10:00:00 +05:30", "26-11-20T10:00:00Z",
-           "02026-11-20T10:00:00Z", "2026-1-20T10:00:00Z", "2026-11-20T1:00:00Z",
-           "2026/11/20T10:00:00Z", "2026-11-20T10:00:00UTC", "+2026-11-20T10:00:00Z",
-           "2026-11-2aT10:00:00Z", "2026-11-20T10:00:00.5", "2026-11-20T10:00:00.12a4Z"}) {
+  for (const char* text : {"",
+                           "2026",
+                           "2026-11-20",
+                           "2026-11-20T10:00:00",
+                           "2026-11-20T10:00Z",
+                           "2026-11-20T10:00:00ZZ",
+                           "2026-11-20T10:00:00Z ",
+                           " 2026-11-20T10:00:00Z",
+                           "2026-11-20X10:00:00Z",
+                           "2026-11-20T10:00:00.Z",
+                           "2026-11-20T10:00:00,5Z",
+                           "2026-11-20T10:00:00+0530",
+                           "2026-11-20T10:00:00+05",
+                           "2026-11-20T10:00:00+5:30",
+                           "2026-11-20T10:00:00+05:30:00",
+                           "2026-11-20T10:00:00 +05:30",
+                           "26-11-20T10:00:00Z",
+                           "02026-11-20T10:00:00Z",
+                           "2026-1-20T10:00:00Z",
+                           "2026-11-20T1:00:00Z",
+                           "2026/11/20T10:00:00Z",
+                           "2026-11-20T10:00:00UTC",
+                           "+2026-11-20T10:00:00Z",
+                           "2026-11-2aT10:00:00Z",
+                           "2026-11-20T10:00:00.5",
+                           "2026-11-20T10:00:00.12a4Z"}) {
     EXPECT_EQ(parse_rfc3339_ms(text), std::nullopt) << text;
   }
 }

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "fairwatch/daemon/report.h"
 
@@ -132,6 +134,78 @@ TEST(Engine, StrataFeedTheCmhTest) {
   for (const GroupRow& r : report.groups) stratum_rows += r.stratum.has_value() ? 1 : 0;
   // 2 strata × 2 windows × 2 attributes × 3 groups (with unknown).
   EXPECT_EQ(stratum_rows, 24);
+}
+
+}  // namespace
+}  // namespace fairwatch::daemon
+
+namespace fairwatch::daemon {
+namespace {
+
+TEST(Engine, ScoringRatesMatchAMedianComputedFromTheRawScores) {
+  config::Config config = two_attribute_config();
+  config.intersections.clear();
+  config.scores.bins = 100;
+  Engine engine(config);
+  // Two-decimal scores: exact on a 100-bin grid.
+  std::vector<std::pair<std::string, double>> scored;
+  std::uint32_t state = 12345;
+  for (int i = 0; i < 301; ++i) {
+    state = state * 1103515245u + 12345u;
+    const std::string sex = (state >> 16) % 3 == 0 ? "female" : "male";
+    const double score = static_cast<double>((state >> 8) % 101) / 100.0;
+    scored.emplace_back(sex, score);
+    char extra[32];
+    std::snprintf(extra, sizeof extra, ",\"score\":%.2f", score);
+    ASSERT_EQ(engine.offer(event(i, 0, sex, "<40", i % 2 == 0, extra)).outcome, Outcome::accepted);
+  }
+  std::vector<double> all;
+  for (const auto& [sex, score] : scored) all.push_back(score);
+  std::sort(all.begin(), all.end());
+  const double median = all[all.size() / 2];  // 301 scores: the 151st
+  auto scoring_rate = [&](const std::string& group) {
+    double above = 0;
+    double total = 0;
+    for (const auto& [sex, score] : scored) {
+      if (sex != group) continue;
+      ++total;
+      if (score > median + 1e-9) ++above;
+    }
+    return above / total;
+  };
+  const Report report = build_report(engine, {});
+  for (const std::string window : {"24h", "all"}) {
+    const GroupRow& female = row(report, window, "sex", "female");
+    const GroupRow& male = row(report, window, "sex", "male");
+    ASSERT_TRUE(female.statistics.scoring_rate.has_value());
+    EXPECT_DOUBLE_EQ(*female.statistics.scoring_rate, scoring_rate("female"));
+    EXPECT_DOUBLE_EQ(*male.statistics.scoring_rate, scoring_rate("male"));
+    const double highest = std::max(scoring_rate("female"), scoring_rate("male"));
+    EXPECT_DOUBLE_EQ(*female.statistics.scoring_impact_ratio, scoring_rate("female") / highest);
+    EXPECT_EQ(female.scored + male.scored, 301u);
+  }
+  EXPECT_EQ(row(report, "all", "sex", "female").score_quantiles.size(), 5u);
+  EXPECT_TRUE(row(report, "24h", "sex", "female").score_quantiles.empty());
+}
+
+TEST(Engine, NamedReferenceGroupIsUsedEvenWhenNotHighest) {
+  config::Config config = two_attribute_config();
+  config.intersections.clear();
+  config.statistics.reference = config::ReferenceKind::named;
+  config.statistics.reference_groups = {{"sex", "male"}};
+  Engine engine(config);
+  int id = 0;
+  for (int i = 0; i < 10; ++i) engine.offer(event(++id, 0, "female", "<40", i < 6));
+  for (int i = 0; i < 10; ++i) engine.offer(event(++id, 0, "male", "<40", i < 3));
+  const Report report = build_report(engine, {});
+  const GroupRow& female = row(report, "all", "sex", "female");
+  EXPECT_EQ(female.reference_group, "male");
+  EXPECT_DOUBLE_EQ(*female.statistics.impact_ratio, 2.0);
+  EXPECT_EQ(row(report, "all", "sex", "male").statistics.four_fifths,
+            detectors::FourFifths::reference);
+  // age_band names no reference: the highest rate is used.
+  EXPECT_EQ(row(report, "all", "age_band", "<40").statistics.four_fifths,
+            detectors::FourFifths::reference);
 }
 
 }  // namespace

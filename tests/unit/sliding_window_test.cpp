@@ -1,4 +1,4 @@
-#include "fairwatch/detectors/sliding_window.h"
+#include "fairwatch/detectors/sliding_group_window.h"
 
 #include <gtest/gtest.h>
 
@@ -9,64 +9,87 @@ namespace {
 
 constexpr std::int64_t kHour = 3'600'000;
 
-TEST(SlidingCounts, CountsOnlyBucketsInsideTheWindow) {
-  SlidingCounts window(24 * kHour, 24);  // one bucket per hour
-  std::int64_t watermark = 100 * kHour;
-  EXPECT_TRUE(window.add(100 * kHour, watermark, true));
-  EXPECT_TRUE(window.add(90 * kHour, watermark, false));
-  EXPECT_TRUE(window.add(77 * kHour, watermark, true));               // oldest live bucket: 77
-  EXPECT_FALSE(window.add(76 * kHour + kHour - 1, watermark, true));  // bucket 76 has expired
-  EXPECT_EQ(window.counts(watermark), (Counts{3, 2}));
-
-  // Sliding forward by 13 hours drops buckets 77..89.
-  watermark = 113 * kHour;
-  EXPECT_EQ(window.counts(watermark), (Counts{2, 1}));
-  watermark = 200 * kHour;
-  EXPECT_EQ(window.counts(watermark), (Counts{0, 0}));
+// Counts of one slot of a window at a watermark.
+Counts slot_counts(const SlidingGroupWindow& window, std::int64_t watermark, std::size_t slot) {
+  std::vector<Counts> counts(window.slots());
+  window.counts(watermark, counts);
+  return counts[slot];
 }
 
-TEST(SlidingCounts, RecycledSlotsStartEmpty) {
-  SlidingCounts window(4 * kHour, 4);
+const std::uint32_t kSlot0[] = {0};
+
+TEST(SlidingGroupWindow, CountsOnlyBucketsInsideTheWindow) {
+  SlidingGroupWindow window(24 * kHour, 24, 1, 0);  // one bucket per hour
+  std::int64_t watermark = 100 * kHour;
+  EXPECT_TRUE(window.add(100 * kHour, watermark, kSlot0, true, -1, 0));
+  EXPECT_TRUE(window.add(90 * kHour, watermark, kSlot0, false, -1, 0));
+  EXPECT_TRUE(window.add(77 * kHour, watermark, kSlot0, true, -1, 0));  // oldest live bucket: 77
+  EXPECT_FALSE(window.add(77 * kHour - 1, watermark, kSlot0, true, -1, 0));  // bucket 76: expired
+  EXPECT_EQ(slot_counts(window, watermark, 0), (Counts{3, 2}));
+
+  // Sliding forward by 13 hours drops buckets 77..89.
+  EXPECT_EQ(slot_counts(window, 113 * kHour, 0), (Counts{2, 1}));
+  EXPECT_EQ(slot_counts(window, 200 * kHour, 0), (Counts{0, 0}));
+}
+
+TEST(SlidingGroupWindow, AddsToEverySlotGivenAndNoOther) {
+  SlidingGroupWindow window(kHour, 4, 5, 0);
+  const std::uint32_t slots[] = {0, 3};
+  window.add(0, 0, slots, true, -1, 0);
+  std::vector<Counts> counts(5);
+  window.counts(0, counts);
+  EXPECT_EQ(counts, (std::vector<Counts>{{1, 1}, {0, 0}, {0, 0}, {1, 1}, {0, 0}}));
+}
+
+TEST(SlidingGroupWindow, RecycledBucketsStartEmpty) {
+  SlidingGroupWindow window(4 * kHour, 4, 2, 10);
+  const std::uint32_t slot1[] = {1};
   for (std::int64_t hour = 0; hour < 40; ++hour) {
-    ASSERT_TRUE(window.add(hour * kHour, hour * kHour, true));
-    ASSERT_TRUE(window.add(hour * kHour + 1, hour * kHour + 1, false));
-    EXPECT_EQ(window.counts(hour * kHour + 1), (Counts{2 * std::min<std::uint64_t>(hour + 1, 4),
-                                                       std::min<std::uint64_t>(hour + 1, 4)}));
+    ASSERT_TRUE(window.add(hour * kHour, hour * kHour, kSlot0, true, 3, 0.35));
+    ASSERT_TRUE(window.add(hour * kHour + 1, hour * kHour + 1, slot1, false, -1, 0));
+    const std::uint64_t live = std::min<std::uint64_t>(hour + 1, 4);
+    EXPECT_EQ(slot_counts(window, hour * kHour + 1, 0), (Counts{live, live}));
+    EXPECT_EQ(slot_counts(window, hour * kHour + 1, 1), (Counts{live, 0}));
+    ScoreSummary summary(10);
+    window.accumulate_scores(hour * kHour + 1, 0, summary);
+    EXPECT_EQ(summary.count, live);
+    EXPECT_EQ(summary.histogram[3], live);
   }
 }
 
-TEST(SlidingCounts, NegativeTimesUseFloorBuckets) {
-  SlidingCounts window(2 * kHour, 2);
-  EXPECT_TRUE(window.add(-1, 0, true));           // bucket −1 is live at watermark 0
-  EXPECT_FALSE(window.add(-kHour - 1, 0, true));  // bucket −2 is not
-  EXPECT_EQ(window.counts(0), (Counts{1, 1}));
+TEST(SlidingGroupWindow, NegativeTimesUseFloorBuckets) {
+  SlidingGroupWindow window(2 * kHour, 2, 1, 0);
+  EXPECT_TRUE(window.add(-1, 0, kSlot0, true, -1, 0));            // bucket −1 is live at 0
+  EXPECT_FALSE(window.add(-kHour - 1, 0, kSlot0, true, -1, 0));  // bucket −2 is not
+  EXPECT_EQ(slot_counts(window, 0, 0), (Counts{1, 1}));
 }
 
-TEST(SlidingWindow, LengthNotDivisibleByBucketsRoundsWidthUp) {
-  SlidingWindow window(1000, 3, 10);              // width 334 ms
-  EXPECT_TRUE(window.add(0, 1001, true, -1, 0));  // head bucket 2: buckets 0..2 live
-  EXPECT_EQ(window.counts(1001), (Counts{1, 1}));
-  EXPECT_EQ(window.counts(1002), (Counts{0, 0}));  // head bucket 3: bucket 0 expired
+TEST(SlidingGroupWindow, LengthNotDivisibleByBucketsRoundsWidthUp) {
+  SlidingGroupWindow window(1000, 3, 1, 0);  // width 334 ms
+  EXPECT_EQ(window.bucket_width_ms(), 334);
+  EXPECT_TRUE(window.add(0, 1001, kSlot0, true, -1, 0));  // head bucket 2: buckets 0..2 live
+  EXPECT_EQ(slot_counts(window, 1001, 0), (Counts{1, 1}));
+  EXPECT_EQ(slot_counts(window, 1002, 0), (Counts{0, 0}));  // head bucket 3: bucket 0 expired
 }
 
-TEST(SlidingWindow, ScoresFollowTheirBuckets) {
+TEST(SlidingGroupWindow, ScoresFollowTheirBuckets) {
   const ScoreGrid grid{0, 1, 10};
-  SlidingWindow window(10 * kHour, 10, grid.bins);
-  window.add(0, 0, true, grid.bin_of(0.15), 0.15);
-  window.add(5 * kHour, 5 * kHour, false, grid.bin_of(0.95), 0.95);
-  window.add(5 * kHour, 5 * kHour, false, -1, 0);  // no score
+  SlidingGroupWindow window(10 * kHour, 10, 1, grid.bins);
+  window.add(0, 0, kSlot0, true, grid.bin_of(0.15), 0.15);
+  window.add(5 * kHour, 5 * kHour, kSlot0, false, grid.bin_of(0.95), 0.95);
+  window.add(5 * kHour, 5 * kHour, kSlot0, false, -1, 0);  // no score
   ScoreSummary summary(grid.bins);
-  window.accumulate_scores(5 * kHour, summary);
+  window.accumulate_scores(5 * kHour, 0, summary);
   EXPECT_EQ(summary.count, 2u);
   EXPECT_DOUBLE_EQ(*summary.mean(), 0.55);
   EXPECT_EQ(summary.histogram[1], 1u);
   EXPECT_EQ(summary.histogram[9], 1u);
 
   ScoreSummary later(grid.bins);
-  window.accumulate_scores(10 * kHour, later);  // bucket 0 gone
+  window.accumulate_scores(10 * kHour, 0, later);  // bucket 0 gone
   EXPECT_EQ(later.count, 1u);
   EXPECT_EQ(later.histogram[1], 0u);
-  EXPECT_EQ(window.counts(10 * kHour), (Counts{2, 0}));
+  EXPECT_EQ(slot_counts(window, 10 * kHour, 0), (Counts{2, 0}));
 }
 
 TEST(ScoreGrid, ValuesOnAnEdgeGoToTheLowerBin) {

@@ -19,8 +19,9 @@
 #include "fairwatch/daemon/decoder.h"
 #include "fairwatch/daemon/score_accumulator.h"
 #include "fairwatch/detectors/dedupe_filter.h"
+#include "fairwatch/detectors/hash_index.h"
 #include "fairwatch/detectors/score_summary.h"
-#include "fairwatch/detectors/sliding_window.h"
+#include "fairwatch/detectors/sliding_group_window.h"
 
 namespace fairwatch::daemon {
 
@@ -34,40 +35,26 @@ struct EngineCounters {
   std::uint64_t rejected_total() const;
 };
 
-// One group of one family at one (system, stage): windowed and all-time state.
-struct GroupSeries {
-  std::vector<detectors::SlidingWindow> windows;  // one per configured window
-  detectors::Counts all;
-  detectors::ScoreSummary all_scores;                   // histogram on the score grid, all time
-  std::unique_ptr<ScoreAccumulator> all_score_moments;  // created on the first score
+// One stratum (e.g. requisition) of one (system, stage): counts per slot in
+// one ring spanning the longest window (kStratumBuckets buckets); shorter
+// windows are read from its newest buckets.
+struct StratumState {
+  detectors::SlidingGroupWindow window;
+  std::vector<detectors::Counts> all;  // per slot
 };
 
-// One group's counts inside one stratum.
-struct StratumGroup {
-  std::vector<detectors::SlidingCounts> windows;
-  detectors::Counts all;
-};
-
-// Hash for heterogeneous lookup of std::string keys by std::string_view.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view text) const {
-    return std::hash<std::string_view>{}(text);
-  }
-};
-
-struct FamilyState {
-  std::vector<GroupSeries> groups;  // the family's groups, then unknown
-  // Stratum value -> per group (nullptr until the group appears in the stratum).
-  std::unordered_map<std::string, std::vector<std::unique_ptr<StratumGroup>>, StringHash,
-                     std::equal_to<>>
-      strata;
-};
-
+// Everything known about one (system, stage). Slots are AttributeLayout slots:
+// every group of every attribute family, unknown included.
 struct StageState {
   std::string system;
   std::string stage;
-  std::vector<FamilyState> families;  // in AttributeLayout order
+  std::vector<detectors::SlidingGroupWindow> windows;  // one per configured window
+  std::vector<detectors::Counts> all;                  // per slot, all time
+  std::vector<detectors::ScoreSummary> all_scores;     // per slot, all time (grid histogram)
+  std::vector<std::unique_ptr<ScoreAccumulator>> all_score_moments;  // per slot, on first score
+  // Strata in order of first appearance, found through stratum_index by stable_hash(name).
+  std::vector<std::pair<std::string, std::unique_ptr<StratumState>>> strata;
+  detectors::HashIndex stratum_index;
 };
 
 enum class Outcome { accepted, rejected, duplicate };
@@ -81,9 +68,11 @@ struct OfferResult {
 
 class Engine {
  public:
-  // Buckets of the per-group and per-stratum window rings.
+  // Buckets of each window's ring, and of the one ring of each stratum.
   static constexpr int kWindowBuckets = 60;
-  static constexpr int kStratumWindowBuckets = 12;
+  static constexpr int kStratumBuckets = 60;
+  // Stratified tests need a window of at least this many stratum buckets.
+  static constexpr int kMinStratumBucketsPerWindow = 10;
   static constexpr std::size_t kDefaultMaxDedupeIds = 4'000'000;
 
   // REQUIRES: config is valid and outlives the engine.
@@ -102,12 +91,15 @@ class Engine {
   std::int64_t watermark_ms() const { return watermark_ms_; }
   const std::vector<std::unique_ptr<StageState>>& stages() const { return stages_; }
   const detectors::ScoreGrid& score_grid() const { return score_grid_; }
+  // For configured window w: the number of newest stratum buckets it covers,
+  // or 0 when the window is too short for stratified tests.
+  int stratum_buckets_for_window(std::size_t w) const;
 
  private:
   StageState& stage_state(std::string_view system, std::string_view stage);
-  void add_to_group(GroupSeries& series, const Decision& decision, bool in_windows, int score_bin);
-  void add_to_stratum(FamilyState& family, std::size_t group, const Decision& decision,
-                      bool in_windows);
+  void add_to_stage(StageState& stage, const Decision& decision, bool in_windows, int score_bin);
+  StratumState& stratum_state(StageState& stage, std::string_view stratum);
+  void add_to_stratum(StageState& stage, const Decision& decision, bool in_windows);
 
   const config::Config& config_;
   AttributeLayout layout_;
@@ -117,8 +109,10 @@ class Engine {
   detectors::ScoreGrid score_grid_;
   EngineCounters counters_;
   std::int64_t watermark_ms_ = INT64_MIN;
+  std::int64_t stratum_span_ms_ = 1;  // the longest window
   std::vector<std::unique_ptr<StageState>> stages_;
   StageState* last_stage_ = nullptr;  // cache: consecutive events usually share a stage
+  std::vector<std::uint32_t> slots_;   // the current decision's slot per family
 };
 
 }  // namespace fairwatch::daemon

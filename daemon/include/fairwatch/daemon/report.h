@@ -33,6 +33,8 @@ struct GroupRow {
   std::optional<double> score_mean;
   std::optional<double> score_sd;
   std::optional<double> score_median;  // interpolated on the score grid
+  // `all` window only: P² estimates of ScoreAccumulator::kProbabilities.
+  std::vector<std::optional<double>> score_quantiles;
 };
 
 struct AttributeRow {

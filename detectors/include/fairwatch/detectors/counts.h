@@ -20,6 +20,12 @@ struct Counts {
   std::uint64_t rejected() const { return applicants - selected; }
 };
 
+// Compact counts for bucket storage (a bucket never holds 2^32 decisions).
+struct Counts32 {
+  std::uint32_t applicants = 0;
+  std::uint32_t selected = 0;
+};
+
 // A two-sided interval [lower, upper].
 struct Interval {
   double lower = 0;

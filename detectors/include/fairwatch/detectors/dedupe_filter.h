@@ -2,7 +2,7 @@
 // event-time horizon and answers "seen before?". Ids themselves are never
 // stored. Thread-compatible: no internal locking.
 //
-// Memory: about 48 bytes per remembered id; at most max_ids ids are kept
+// Memory: about 48 bytes per remembered id (index slots plus the arrival queue); at most max_ids ids are kept
 // (the oldest are forgotten first when the cap is reached, which shortens the
 // effective horizon; see evicted_early()).
 #pragma once
@@ -10,7 +10,8 @@
 #include <cstdint>
 #include <deque>
 #include <string_view>
-#include <unordered_set>
+
+#include "fairwatch/detectors/hash_index.h"
 
 namespace fairwatch::detectors {
 
@@ -28,8 +29,8 @@ class DedupeFilter {
   // Ids forgotten before their horizon because of the max_ids cap.
   std::uint64_t evicted_early() const { return evicted_early_; }
 
-  // A stable 64-bit hash of an event id (FNV-1a), the same on every platform and run.
-  static std::uint64_t hash_id(std::string_view id);
+  // A stable 64-bit hash of an event id (see stable_hash()).
+  static std::uint64_t hash_id(std::string_view id) { return stable_hash(id); }
 
  private:
   struct Entry {
@@ -40,7 +41,7 @@ class DedupeFilter {
 
   std::int64_t horizon_ms_;
   std::size_t max_ids_;
-  std::unordered_set<std::uint64_t> ids_;
+  HashIndex ids_;
   std::deque<Entry> arrival_order_;
   std::uint64_t evicted_early_ = 0;
 };
