@@ -391,6 +391,14 @@ TEST_F(DecoderTest, InvalidJsonAnywhereIsRejectedEvenOutsideThePointers) {
   }
 }
 
+TEST_F(DecoderTest, NumbersOutsideDoubleRangeAreValidJson) {
+  // RFC 8259 puts no limit on numbers; only fields that need a value reject them.
+  std::string event(kEvent);
+  event.insert(event.size() - 1, R"(, "big": [123456789012345678901234567890, 1e400, -1e-400])");
+  EXPECT_TRUE(decode(event).accepted);
+  EXPECT_EQ(decode(with("score", "1e400", event)).reason, RejectReason::bad_score);
+}
+
 TEST_F(DecoderTest, NestingIsLimited) {
   auto nested = [](int depth) {
     std::string inner = "1";

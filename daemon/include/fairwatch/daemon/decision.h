@@ -27,9 +27,9 @@ enum class RejectReason : std::uint8_t {
 inline constexpr std::size_t kRejectReasonCount = 9;
 const char* to_string(RejectReason reason);
 inline constexpr std::array<RejectReason, kRejectReasonCount> kAllRejectReasons = {
-    RejectReason::not_json,          RejectReason::too_large,     RejectReason::missing_field,
-    RejectReason::wrong_type,        RejectReason::bad_timestamp, RejectReason::unmapped_decision,
-    RejectReason::bad_score,         RejectReason::unknown_system, RejectReason::unknown_stage};
+    RejectReason::not_json,   RejectReason::too_large,      RejectReason::missing_field,
+    RejectReason::wrong_type, RejectReason::bad_timestamp,  RejectReason::unmapped_decision,
+    RejectReason::bad_score,  RejectReason::unknown_system, RejectReason::unknown_stage};
 
 // Group index meaning "value outside the configured groups (or absent)".
 // For attribute i the unknown index is config.attributes[i].groups.size().
@@ -40,7 +40,7 @@ struct Decision {
   std::string_view event_id;
   std::string_view system;
   std::string_view stage;
-  std::string_view stratum;  // "" when the event has none (or stratification is off)
+  std::string_view stratum;        // "" when the event has none (or stratification is off)
   std::int64_t event_time_ms = 0;  // milliseconds since the Unix epoch, UTC
   bool favourable = false;
   std::optional<double> score;
