@@ -25,7 +25,7 @@ std::optional<std::int64_t> parse_duration_seconds(const std::string& text) {
       multiplier = 86400;
       break;
     case 'w':
-      multiplier = 7 * 86400;
+      multiplier = std::int64_t{7} * 86400;
       break;
     default:
       return std::nullopt;

@@ -25,7 +25,10 @@ AttributeLayout::AttributeLayout(const config::Config& config) {
       std::vector<std::string> product;
       for (const std::string& prefix : family.groups) {
         for (const std::string& group : config.attributes[component].groups) {
-          product.push_back(prefix.empty() ? group : prefix + kIntersectionSeparator + group);
+          std::string name = prefix;
+          if (!name.empty()) name += kIntersectionSeparator;
+          name += group;
+          product.push_back(std::move(name));
         }
       }
       family.groups = std::move(product);

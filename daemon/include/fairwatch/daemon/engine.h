@@ -98,7 +98,7 @@ class Engine {
  private:
   StageState& stage_state(std::string_view system, std::string_view stage);
   void add_to_stage(StageState& stage, const Decision& decision, bool in_windows, int score_bin);
-  StratumState& stratum_state(StageState& stage, std::string_view stratum);
+  StratumState& stratum_state(StageState& stage, std::string_view name);
   void add_to_stratum(StageState& stage, const Decision& decision, bool in_windows);
 
   const config::Config& config_;
