@@ -31,7 +31,7 @@ struct Section {
 
 // Every top-level key, in reading order: a reader may use the sections before it.
 // A new section is one reader in sections.h and one row here.
-constexpr std::array<Section, 6> kSections = {{
+constexpr std::array<Section, 10> kSections = {{
     {"events", &internal::read_events, ""},
     {"attributes", &internal::read_attributes,
      "a non-empty list of attributes, each {name, field, groups}"},
@@ -39,6 +39,10 @@ constexpr std::array<Section, 6> kSections = {{
     {"windows", &internal::read_windows, ""},
     {"statistics", &internal::read_statistics, ""},
     {"scores", &internal::read_scores, ""},
+    {"source", &internal::read_source, ""},
+    {"exporter", &internal::read_exporter, ""},
+    {"checkpoint", &internal::read_checkpoint, ""},
+    {"logging", &internal::read_logging, ""},
 }};
 
 constexpr auto kSectionKeys = [] {

@@ -17,6 +17,10 @@ void read_intersections(Reader& reader, const Item& item, Config& config);
 void read_windows(Reader& reader, const Item& item, Config& config);
 void read_statistics(Reader& reader, const Item& item, Config& config);
 void read_scores(Reader& reader, const Item& item, Config& config);
+void read_source(Reader& reader, const Item& item, Config& config);
+void read_exporter(Reader& reader, const Item& item, Config& config);
+void read_checkpoint(Reader& reader, const Item& item, Config& config);
+void read_logging(Reader& reader, const Item& item, Config& config);
 
 // The configured attribute names, distinct, as "sex, ethnicity", for messages.
 std::string attribute_names(const Config& config);

@@ -117,7 +117,67 @@ TEST(ConfigExamples, ReferenceExampleHoldsTheDefaults) {
   EXPECT_EQ(config.scores.min, defaults.scores.min);
   EXPECT_EQ(config.scores.max, defaults.scores.max);
   EXPECT_EQ(config.scores.bins, defaults.scores.bins);
+  EXPECT_FALSE(config.source.kafka.has_value());
+  EXPECT_EQ(config.exporter.listen, defaults.exporter.listen);
+  EXPECT_EQ(config.exporter.score_buckets, defaults.exporter.score_buckets);
+  EXPECT_EQ(config.checkpoint.path, defaults.checkpoint.path);
+  EXPECT_EQ(config.checkpoint.interval_seconds, defaults.checkpoint.interval_seconds);
+  EXPECT_EQ(config.checkpoint.on_config_change, defaults.checkpoint.on_config_change);
+  EXPECT_EQ(config.checkpoint.max_age_seconds, defaults.checkpoint.max_age_seconds);
+  EXPECT_EQ(config.logging.level, defaults.logging.level);
   ASSERT_EQ(config.attributes.size(), 1u);
+}
+
+TEST(ConfigDaemonSections, ReadKafkaExporterCheckpointAndLogging) {
+  const LoadResult result = load_config_from_string(
+      "attributes: [{name: sex, field: /sex, groups: [female, male]}]\n"
+      "source:\n"
+      "  kafka:\n"
+      "    brokers: 127.0.0.1:9092\n"
+      "    topic: decisions\n"
+      "    properties: {session.timeout.ms: 6000, sasl.password_file: /run/secrets/k}\n"
+      "    dead_letter_topic: decisions.dlq\n"
+      "exporter: {listen: 127.0.0.1:0, score_buckets: [0.25, 0.5, 1]}\n"
+      "checkpoint: {path: /tmp/fw, interval: 2s, on_config_change: discard, max_age: 30s}\n"
+      "logging: {level: debug}\n",
+      "test.yaml");
+  ASSERT_TRUE(std::holds_alternative<Config>(result));
+  const Config& config = std::get<Config>(result);
+  ASSERT_TRUE(config.source.kafka.has_value());
+  EXPECT_EQ(config.source.kafka->brokers, "127.0.0.1:9092");
+  EXPECT_EQ(config.source.kafka->group_id, "fairwatch");
+  EXPECT_EQ(config.source.kafka->properties.at("session.timeout.ms"), "6000");
+  EXPECT_EQ(config.source.kafka->properties.at("sasl.password_file"), "/run/secrets/k");
+  EXPECT_EQ(config.source.kafka->dead_letter_topic, "decisions.dlq");
+  EXPECT_EQ(config.exporter.listen, "127.0.0.1:0");
+  EXPECT_EQ(config.exporter.score_buckets, (std::vector<double>{0.25, 0.5, 1}));
+  EXPECT_EQ(config.checkpoint.interval_seconds, 2);
+  EXPECT_EQ(config.checkpoint.on_config_change, OnConfigChange::discard);
+  EXPECT_EQ(config.logging.level, LogLevel::debug);
+}
+
+TEST(ConfigDaemonSections, EveryProblemIsReported) {
+  EXPECT_EQ(errors_of(kAttribute +
+                      "source:\n"
+                      "  kafka: {topic: t, dead_letter_topic: t}\n"
+                      "exporter: {listen: 'localhost', score_buckets: [0.5, 0.2]}\n"
+                      "checkpoint: {interval: 0s, on_config_change: keep}\n"
+                      "logging: {level: loud}\n"),
+            (std::vector<std::string>{
+                "test.yaml:3:10: source.kafka.brokers: missing required key; expected a "
+                "non-empty list \"host:port,host:port\"",
+                "test.yaml:3:40: source.kafka.dead_letter_topic: expected a topic other than "
+                "source.kafka.topic, got \"t\"",
+                "test.yaml:4:20: exporter.listen: expected an address host:port with a port in "
+                "[0, 65535], got \"localhost\"",
+                "test.yaml:4:54: exporter.score_buckets[1]: expected a number greater than the "
+                "previous bucket bound, got \"0.2\"",
+                "test.yaml:5:24: checkpoint.interval: expected a duration of at least 1s, e.g. "
+                "10s, got \"0s\"",
+                "test.yaml:5:46: checkpoint.on_config_change: expected one of refuse, discard, "
+                "got \"keep\"",
+                "test.yaml:6:18: logging.level: expected one of debug, info, warning, error, got "
+                "\"loud\""}));
 }
 
 TEST(ConfigExamples, EveryExampleIsValid) {
@@ -331,14 +391,15 @@ TEST(ConfigUnknownKeys, AtTopLevelListTheAllowedKeys) {
       errors_of(kAttribute + "alert: {}\n"),
       std::vector<std::string>{
           "test.yaml:2:1: alert: unknown key; expected one of: events, attributes, intersections, "
-          "windows, statistics, scores"});
+          "windows, statistics, scores, source, exporter, checkpoint, logging"});
 }
 
 TEST(ConfigUnknownKeys, CloseMisspellingsGetASuggestion) {
   EXPECT_EQ(errors_of("atributes: [{name: sex, field: /sex, groups: [female, male]}]\n"),
             (std::vector<std::string>{
                 "test.yaml:1:1: atributes: unknown key; expected one of: events, attributes, "
-                "intersections, windows, statistics, scores (did you mean \"attributes\"?)",
+                "intersections, windows, statistics, scores, source, exporter, checkpoint, logging "
+                "(did you mean \"attributes\"?)",
                 "test.yaml:1:1: attributes: missing required key; expected a non-empty list of "
                 "attributes, each {name, field, groups}"}));
 }

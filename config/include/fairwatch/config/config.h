@@ -65,6 +65,49 @@ struct ScoresConfig {
   int bins = 100;    // equal-width bins on [min, max] for windowed medians and scoring rates
 };
 
+// `source.kafka`: where decisions come from.
+struct KafkaConfig {
+  std::string brokers;  // required: "host:port,host:port"
+  std::string topic;    // required
+  std::string group_id = "fairwatch";
+  // Passed verbatim to librdkafka. A value "${NAME}" is replaced by the
+  // environment variable NAME; a key "K_file" sets K to the file's contents
+  // (trailing newline removed). Resolved when the consumer starts; never logged.
+  std::map<std::string, std::string> properties;
+  std::string dead_letter_topic;  // "" = no dead-letter copies
+};
+
+struct SourceConfig {
+  std::optional<KafkaConfig> kafka;  // absent: the daemon has nothing to consume
+};
+
+// `exporter`: the HTTP endpoint serving /metrics, /healthz and /readyz.
+struct ExporterConfig {
+  std::string listen = "0.0.0.0:9464";  // host:port; port 0 picks a free port
+  // Upper bounds of the fairwatch_score histogram buckets (+Inf is implicit).
+  std::vector<double> score_buckets = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+};
+
+enum class OnConfigChange { refuse, discard };
+
+// `checkpoint`: where and how often detector state and positions are saved.
+struct CheckpointConfig {
+  std::string path = "/var/lib/fairwatch";  // a directory; the file is <path>/checkpoint.bin
+  std::int64_t interval_seconds = 10;
+  // A checkpoint written with different attributes, groups, intersections,
+  // windows or score grid: `refuse` to start, or `discard` it (kept aside as
+  // checkpoint.bin.discarded) and rebuild from the oldest retained events.
+  OnConfigChange on_config_change = OnConfigChange::refuse;
+  // /readyz fails when the last successful checkpoint is older than this.
+  std::int64_t max_age_seconds = 60;
+};
+
+enum class LogLevel { debug, info, warning, error };
+
+struct LoggingConfig {
+  LogLevel level = LogLevel::info;
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" when built in code)
   EventsConfig events;
@@ -73,6 +116,10 @@ struct Config {
   std::vector<WindowConfig> windows = {{"24h", 86400}, {"7d", 604800}};
   StatisticsConfig statistics;
   ScoresConfig scores;
+  SourceConfig source;
+  ExporterConfig exporter;
+  CheckpointConfig checkpoint;
+  LoggingConfig logging;
 };
 
 }  // namespace fairwatch::config
