@@ -117,8 +117,7 @@ void read_exporter(Reader& reader, const Item& item, Config& config) {
 }
 
 void read_checkpoint(Reader& reader, const Item& item, Config& config) {
-  const auto map =
-      reader.map(item, {"path", "interval", "on_config_change", "max_age"});
+  const auto map = reader.map(item, {"path", "interval", "on_config_change", "max_age"});
   if (!map) return;
   read_optional_string(reader, *map, "path", "a non-empty directory path", config.checkpoint.path);
   if (const Item* value = map->find("interval")) {

@@ -18,6 +18,17 @@ int run_fairwatch(const Arguments& arguments, std::FILE* out, std::FILE* err);
 //  [--by-stratum] [FILE…|-]`
 int run_replay(const Arguments& arguments, std::FILE* out, std::FILE* err);
 
+// `fairwatchd --config FILE`: the daemon (see docs/operations.md).
+int run_fairwatchd(const Arguments& arguments, std::FILE* out, std::FILE* err);
+
+// `fairwatch demo [--duration D] [--seed N] [--rate R]`: mock Kafka cluster,
+// synthetic biased ADM and the real consumer path, with a live table.
+int run_demo(const Arguments& arguments, std::FILE* out, std::FILE* err);
+
+// `fairwatch simulate --brokers B --topic T [--rate R] [--seed N] [--duration D]`:
+// the demo's synthetic ADM producing to a real cluster.
+int run_simulate(const Arguments& arguments, std::FILE* out, std::FILE* err);
+
 // `fairwatch check-config FILE`: 0 valid, 1 invalid (every error listed on err).
 int run_check_config(const Arguments& arguments, std::FILE* out, std::FILE* err);
 

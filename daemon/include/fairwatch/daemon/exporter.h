@@ -1,0 +1,66 @@
+// Exporter: serves /metrics (prometheus-cpp), /healthz and /readyz over HTTP
+// and turns engine reports into Prometheus metrics. Metric children are
+// created when a series first appears and cached; series whose value becomes
+// undefined (e.g. a group falling below min_group_size) are removed.
+//
+// Thread-safety: publish_*() must be called from one thread at a time; the
+// HTTP server runs on its own threads and reads only thread-safe state.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "fairwatch/config/config.h"
+#include "fairwatch/daemon/engine.h"
+#include "fairwatch/daemon/report.h"
+
+namespace fairwatch::daemon {
+
+// Operational figures published alongside the statistics.
+struct OperationalSnapshot {
+  bool kafka_connected = false;
+  std::optional<std::int64_t> consumer_lag_messages;  // summed over assigned partitions
+  std::string topic;
+  std::size_t assigned_partitions = 0;
+  std::optional<double> last_event_timestamp_seconds;               // newest event time (epoch)
+  std::optional<double> checkpoint_last_success_timestamp_seconds;  // wall clock (epoch)
+  std::uint64_t checkpoint_failures_total = 0;
+  std::uint64_t config_reloads_total = 0;
+  std::uint64_t config_reload_failures_total = 0;
+  std::uint64_t kafka_errors_total = 0;
+  std::uint64_t rebalances_total = 0;
+  std::uint64_t dead_letter_failures_total = 0;
+};
+
+class Exporter {
+ public:
+  // Starts the HTTP server on config.exporter.listen. Returns the exporter or
+  // a message saying why it could not start (e.g. the port is in use).
+  static std::variant<std::unique_ptr<Exporter>, std::string> start(const config::Config& config);
+  ~Exporter();
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+
+  // The port actually bound (useful with port 0).
+  int port() const;
+
+  // Sets every statistics gauge and counter from `report` (all windows) and
+  // the event counters from `counters`; score histograms from `engine`.
+  // REQUIRES: report was built from `engine` without a window filter or strata rows.
+  void publish_statistics(const Report& report, const Engine& engine);
+  void publish_operations(const OperationalSnapshot& snapshot);
+
+  // Readiness as served by /readyz: 200 "ready" or 503 with the reason.
+  void set_ready(bool ready, const std::string& reason);
+
+ private:
+  Exporter();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fairwatch::daemon
