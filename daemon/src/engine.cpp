@@ -11,29 +11,34 @@ std::uint64_t EngineCounters::rejected_total() const {
 }
 
 Engine::Engine(const config::Config& config)
-    : config_(config),
+    : config_(&config),
       layout_(config),
-      decoder_(config),
+      decoder_(std::make_unique<Decoder>(config)),
       dedupe_(config.events.dedupe_horizon_seconds * 1000, kDefaultMaxDedupeIds),
       score_grid_{config.scores.min, config.scores.max, config.scores.bins} {
   counters_.unknown.assign(layout_.families().size(), 0);
   slots_.resize(layout_.families().size());
-  for (const config::WindowConfig& window : config_.windows) {
+  for (const config::WindowConfig& window : config_->windows) {
     stratum_span_ms_ = std::max(stratum_span_ms_, window.length_seconds * 1000);
   }
 }
 
 int Engine::stratum_buckets_for_window(std::size_t w) const {
   const std::int64_t width = (stratum_span_ms_ + kStratumBuckets - 1) / kStratumBuckets;
-  const std::int64_t length = config_.windows[w].length_seconds * 1000;
+  const std::int64_t length = config_->windows[w].length_seconds * 1000;
   const auto buckets = static_cast<int>((length + width - 1) / width);
   return buckets >= kMinStratumBucketsPerWindow ? std::min(buckets, kStratumBuckets) : 0;
 }
 
 Engine::~Engine() = default;
 
+void Engine::reload(const config::Config& config) {
+  config_ = &config;
+  decoder_ = std::make_unique<Decoder>(config);
+}
+
 OfferResult Engine::offer(std::string_view bytes) {
-  const DecodeResult decoded = decoder_.decode(bytes, decision_);
+  const DecodeResult decoded = decoder_->decode(bytes, decision_);
   if (!decoded.accepted) {
     ++counters_.read;
     ++counters_.rejected[static_cast<std::size_t>(decoded.reason)];
@@ -55,7 +60,7 @@ OfferResult Engine::apply(const Decision& decision) {
   }
   ++counters_.accepted;
   result.outcome = Outcome::accepted;
-  result.late = time_ms < watermark_ms_ - config_.events.allowed_lateness_seconds * 1000;
+  result.late = time_ms < watermark_ms_ - config_->events.allowed_lateness_seconds * 1000;
   if (result.late) ++counters_.late;
 
   const int score_bin = decision.score ? score_grid_.bin_of(*decision.score) : -1;
@@ -85,12 +90,12 @@ StageState& Engine::stage_state(std::string_view system, std::string_view stage)
   state->system = std::string(system);
   state->stage = std::string(stage);
   const std::size_t slots = layout_.slot_count();
-  for (const config::WindowConfig& window : config_.windows) {
+  for (const config::WindowConfig& window : config_->windows) {
     state->windows.emplace_back(window.length_seconds * 1000, kWindowBuckets, slots,
-                                config_.scores.bins);
+                                config_->scores.bins);
   }
   state->all.resize(slots);
-  state->all_scores.assign(slots, detectors::ScoreSummary(config_.scores.bins));
+  state->all_scores.assign(slots, detectors::ScoreSummary(config_->scores.bins));
   state->all_score_moments.resize(slots);
   stages_.push_back(std::move(state));
   last_stage_ = stages_.back().get();

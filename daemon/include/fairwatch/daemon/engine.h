@@ -75,8 +75,13 @@ class Engine {
   static constexpr int kMinStratumBucketsPerWindow = 10;
   static constexpr std::size_t kDefaultMaxDedupeIds = 4'000'000;
 
-  // REQUIRES: config is valid and outlives the engine.
+  // REQUIRES: config is valid and outlives the engine (or its replacement by reload()).
   explicit Engine(const config::Config& config);
+
+  // Switches to `config` (e.g. after SIGHUP), keeping all state.
+  // REQUIRES: state_shape_fingerprint(config) equals that of the current config;
+  // config outlives the engine.
+  void reload(const config::Config& config);
   ~Engine();
 
   // Decodes one event and applies it. Never throws.
@@ -84,7 +89,7 @@ class Engine {
   // Applies an already decoded decision (duplicate check, windows, strata).
   OfferResult apply(const Decision& decision);
 
-  const config::Config& config() const { return config_; }
+  const config::Config& config() const { return *config_; }
   const AttributeLayout& layout() const { return layout_; }
   const EngineCounters& counters() const { return counters_; }
   // The newest event time applied so far (ms since the epoch); INT64_MIN before any.
@@ -101,9 +106,9 @@ class Engine {
   StratumState& stratum_state(StageState& stage, std::string_view name);
   void add_to_stratum(StageState& stage, const Decision& decision, bool in_windows);
 
-  const config::Config& config_;
+  const config::Config* config_;
   AttributeLayout layout_;
-  Decoder decoder_;
+  std::unique_ptr<Decoder> decoder_;
   Decision decision_;  // reused buffer for offer()
   detectors::DedupeFilter dedupe_;
   detectors::ScoreGrid score_grid_;
@@ -112,7 +117,7 @@ class Engine {
   std::int64_t stratum_span_ms_ = 1;  // the longest window
   std::vector<std::unique_ptr<StageState>> stages_;
   StageState* last_stage_ = nullptr;  // cache: consecutive events usually share a stage
-  std::vector<std::uint32_t> slots_;   // the current decision's slot per family
+  std::vector<std::uint32_t> slots_;  // the current decision's slot per family
 };
 
 }  // namespace fairwatch::daemon
