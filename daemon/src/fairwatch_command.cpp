@@ -8,6 +8,7 @@ constexpr const char* kUsage =
     "usage: fairwatch <command> [options]\n"
     "\n"
     "commands:\n"
+    "  demo          embedded Kafka, a synthetic biased screener and the daemon, live\n"
     "  replay        run the statistics over JSON-lines decision files or stdin\n"
     "  check-config  validate a configuration file\n"
     "  version       print the version\n"
@@ -24,6 +25,8 @@ int run_fairwatch(const Arguments& arguments, std::FILE* out, std::FILE* err) {
   const Arguments rest(arguments.begin() + 1, arguments.end());
   if (command == "replay") return run_replay(rest, out, err);
   if (command == "check-config") return run_check_config(rest, out, err);
+  if (command == "simulate") return run_simulate(rest, out, err);
+  if (command == "demo") return run_demo(rest, out, err);
   if (command == "version" || command == "--version") {
     std::fprintf(out, "fairwatch %s\n", version());
     return 0;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
+
+#include "fairwatch/detectors/state_codec.h"
 
 namespace fairwatch::detectors {
 
@@ -71,6 +74,28 @@ std::optional<double> ScoreSummary::quantile(const ScoreGrid& grid, double q) co
     seen += in_bin;
   }
   return grid.max;
+}
+
+// Layout: u64 count, f64 sum, f64 sum_squares, u64[bins] histogram.
+void ScoreSummary::encode(StateWriter& writer) const {
+  writer.write_u64(count);
+  writer.write_f64(sum);
+  writer.write_f64(sum_squares);
+  writer.write_array(std::span<const std::uint64_t>(histogram));
+}
+
+bool ScoreSummary::decode(StateReader& reader) {
+  if (!reader.read_u64(count) || !reader.read_f64(sum) || !reader.read_f64(sum_squares) ||
+      !reader.read_array(std::span<std::uint64_t>(histogram))) {
+    return false;
+  }
+  std::uint64_t total = 0;
+  for (const std::uint64_t in_bin : histogram) {
+    if (in_bin > count - total) return reader.fail();
+    total += in_bin;
+  }
+  if (!histogram.empty() && total != count) return reader.fail();
+  return true;
 }
 
 }  // namespace fairwatch::detectors

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "fairwatch/detectors/state_codec.h"
+
 namespace fairwatch::detectors {
 namespace {
 constexpr std::int64_t kUnused = INT64_MIN;
@@ -116,6 +118,99 @@ void SlidingGroupWindow::accumulate_scores(std::int64_t watermark_ms, std::size_
     const std::uint32_t* histogram = &histograms_[(bucket * slots_ + slot) * bins];
     for (std::size_t bin = 0; bin < bins; ++bin) summary.histogram[bin] += histogram[bin];
   }
+}
+
+// Layout: i64 length_ms, u64 buckets, u64 slots, i32 score_bins; i64[buckets]
+// ids; for each used bucket in ring order its Counts32[slots]; bool scored;
+// when scored, for each used bucket u32[slots] scored counts, f64[slots] sums,
+// f64[slots] sums of squares and u32[slots × score_bins] histograms.
+void SlidingGroupWindow::encode(StateWriter& writer) const {
+  writer.write_i64(length_ms_);
+  writer.write_u64(buckets_);
+  writer.write_u64(slots_);
+  writer.write_i32(score_bins_);
+  writer.write_array(std::span<const std::int64_t>(ids_));
+  for (std::size_t bucket = 0; bucket < buckets_; ++bucket) {
+    if (ids_[bucket] == kUnused) continue;
+    writer.write_array(std::span<const Counts32>(&counts_[bucket * slots_], slots_));
+  }
+  writer.write_bool(!moments_.empty());
+  if (moments_.empty()) return;
+  const auto bins = static_cast<std::size_t>(score_bins_);
+  std::vector<std::uint32_t> scored(slots_);
+  std::vector<double> sums(slots_);
+  std::vector<double> squares(slots_);
+  for (std::size_t bucket = 0; bucket < buckets_; ++bucket) {
+    if (ids_[bucket] == kUnused) continue;
+    const Moments* moments = &moments_[bucket * slots_];
+    for (std::size_t slot = 0; slot < slots_; ++slot) {
+      scored[slot] = moments[slot].scored;
+      sums[slot] = moments[slot].sum;
+      squares[slot] = moments[slot].sum_squares;
+    }
+    writer.write_array(std::span<const std::uint32_t>(scored));
+    writer.write_array(std::span<const double>(sums));
+    writer.write_array(std::span<const double>(squares));
+    writer.write_array(
+        std::span<const std::uint32_t>(&histograms_[bucket * slots_ * bins], slots_ * bins));
+  }
+}
+
+bool SlidingGroupWindow::decode(StateReader& reader) {
+  std::int64_t length_ms = 0;
+  std::uint64_t buckets = 0;
+  std::uint64_t slots = 0;
+  std::int32_t score_bins = 0;
+  if (!reader.read_i64(length_ms) || !reader.read_u64(buckets) || !reader.read_u64(slots) ||
+      !reader.read_i32(score_bins)) {
+    return false;
+  }
+  if (length_ms != length_ms_ || buckets != buckets_ || slots != slots_ ||
+      score_bins != score_bins_) {
+    return reader.fail();
+  }
+  event_cache_ = BucketCache{};
+  head_cache_ = BucketCache{};
+  if (!reader.read_array(std::span<std::int64_t>(ids_))) return false;
+  const auto size = static_cast<std::int64_t>(buckets_);
+  std::fill(counts_.begin(), counts_.end(), Counts32{});
+  for (std::size_t bucket = 0; bucket < buckets_; ++bucket) {
+    const std::int64_t id = ids_[bucket];
+    if (id == kUnused) continue;
+    if (static_cast<std::size_t>(((id % size) + size) % size) != bucket) return reader.fail();
+    const std::span<Counts32> row(&counts_[bucket * slots_], slots_);
+    if (!reader.read_array(row)) return false;
+    for (const Counts32& counts : row) {
+      if (counts.selected > counts.applicants) return reader.fail();
+    }
+  }
+  bool scored = false;
+  if (!reader.read_bool(scored)) return false;
+  moments_.clear();
+  histograms_.clear();
+  if (!scored) return true;
+  if (score_bins_ <= 0) return reader.fail();
+  const auto bins = static_cast<std::size_t>(score_bins_);
+  moments_.assign(buckets_ * slots_, Moments{});
+  histograms_.assign(buckets_ * slots_ * bins, 0u);
+  std::vector<std::uint32_t> counts(slots_);
+  std::vector<double> sums(slots_);
+  std::vector<double> squares(slots_);
+  for (std::size_t bucket = 0; bucket < buckets_; ++bucket) {
+    if (ids_[bucket] == kUnused) continue;
+    if (!reader.read_array(std::span<std::uint32_t>(counts)) ||
+        !reader.read_array(std::span<double>(sums)) ||
+        !reader.read_array(std::span<double>(squares)) ||
+        !reader.read_array(
+            std::span<std::uint32_t>(&histograms_[bucket * slots_ * bins], slots_ * bins))) {
+      return false;
+    }
+    Moments* moments = &moments_[bucket * slots_];
+    for (std::size_t slot = 0; slot < slots_; ++slot) {
+      moments[slot] = Moments{counts[slot], sums[slot], squares[slot]};
+    }
+  }
+  return true;
 }
 
 }  // namespace fairwatch::detectors

@@ -23,6 +23,11 @@
 #include "fairwatch/detectors/score_summary.h"
 #include "fairwatch/detectors/sliding_group_window.h"
 
+namespace fairwatch::detectors {
+class StateReader;
+class StateWriter;
+}  // namespace fairwatch::detectors
+
 namespace fairwatch::daemon {
 
 struct EngineCounters {
@@ -99,6 +104,20 @@ class Engine {
   // For configured window w: the number of newest stratum buckets it covers,
   // or 0 when the window is too short for stratified tests.
   int stratum_buckets_for_window(std::size_t w) const;
+
+  // Appends everything the engine has accumulated — counters, watermark,
+  // duplicate filter, and every stage with its windows, all-time counts and
+  // score statistics and its strata — in one pass (checkpoint.h frames it).
+  // The decoder, the config and the lookup caches are not part of it.
+  void save_state(detectors::StateWriter& writer) const;
+  // Replaces the accumulated state with what save_state() wrote, which must
+  // be all of the reader's remaining bytes. All or nothing: returns false,
+  // with the reader failed and the engine unchanged, on truncated or
+  // inconsistent input, bytes left over, or a state of another shape.
+  // REQUIRES: the engine's config has the state shape of the one the state
+  // was saved under (state_shape_fingerprint() equal); normally the engine
+  // is freshly constructed and has not been fed.
+  bool restore_state(detectors::StateReader& reader);
 
  private:
   StageState& stage_state(std::string_view system, std::string_view stage);

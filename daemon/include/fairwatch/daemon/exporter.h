@@ -1,10 +1,12 @@
 // Exporter: serves /metrics (prometheus-cpp), /healthz and /readyz over HTTP
-// and turns engine reports into Prometheus metrics. Metric children are
-// created when a series first appears and cached; series whose value becomes
-// undefined (e.g. a group falling below min_group_size) are removed.
+// and turns engine reports into Prometheus metrics (listed in docs/metrics.md).
+// Metric children are created when a series first appears and cached; series
+// whose value becomes undefined (e.g. a group falling below min_group_size)
+// are removed, and added again when defined.
 //
-// Thread-safety: publish_*() must be called from one thread at a time; the
-// HTTP server runs on its own threads and reads only thread-safe state.
+// Thread-safety: publish_*() must be called from one thread at a time;
+// set_ready() and port() from any thread. The HTTP server runs on its own
+// threads and reads only thread-safe state.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +31,8 @@ struct OperationalSnapshot {
   std::optional<double> last_event_timestamp_seconds;               // newest event time (epoch)
   std::optional<double> checkpoint_last_success_timestamp_seconds;  // wall clock (epoch)
   std::uint64_t checkpoint_failures_total = 0;
-  std::uint64_t config_reloads_total = 0;
-  std::uint64_t config_reload_failures_total = 0;
+  std::uint64_t config_reloads_total = 0;          // reloads applied (result="success")
+  std::uint64_t config_reload_failures_total = 0;  // reloads refused, old config kept
   std::uint64_t kafka_errors_total = 0;
   std::uint64_t rebalances_total = 0;
   std::uint64_t dead_letter_failures_total = 0;
@@ -49,12 +51,14 @@ class Exporter {
   int port() const;
 
   // Sets every statistics gauge and counter from `report` (all windows) and
-  // the event counters from `counters`; score histograms from `engine`.
+  // the event counters from `report.counters`; score histograms from `engine`.
+  // Counters and histograms grow by what was added since the previous call.
   // REQUIRES: report was built from `engine` without a window filter or strata rows.
   void publish_statistics(const Report& report, const Engine& engine);
   void publish_operations(const OperationalSnapshot& snapshot);
 
   // Readiness as served by /readyz: 200 "ready" or 503 with the reason.
+  // Until the first call: 503 "starting". /healthz always answers 200 "ok".
   void set_ready(bool ready, const std::string& reason);
 
  private:

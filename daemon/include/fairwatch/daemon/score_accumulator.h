@@ -8,6 +8,11 @@
 #include <memory>
 #include <optional>
 
+namespace fairwatch::detectors {
+class StateReader;
+class StateWriter;
+}  // namespace fairwatch::detectors
+
 namespace fairwatch::daemon {
 
 class ScoreAccumulator {
@@ -24,6 +29,17 @@ class ScoreAccumulator {
   std::optional<double> variance() const;  // population variance, as Boost computes it
   // P² estimate of kProbabilities[i]; nullopt until enough scores (5) were seen.
   std::optional<double> quantile(std::size_t i) const;
+
+  // Appends the exact state of every accumulator (count, sums, mean,
+  // variance, and the P² markers: heights, actual and desired positions),
+  // through their Boost `serialize` members, so a decoded accumulator
+  // continues exactly as this one would. The layout follows Boost's feature
+  // order; changing the features or kProbabilities changes the checkpoint
+  // state shape (see checkpoint.h).
+  void encode(detectors::StateWriter& writer) const;
+  // Replaces the state with what encode() wrote. Returns false, with the
+  // reader failed and *this unchanged, on truncated or malformed input.
+  bool decode(detectors::StateReader& reader);
 
  private:
   struct Impl;

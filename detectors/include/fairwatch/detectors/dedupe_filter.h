@@ -15,6 +15,9 @@
 
 namespace fairwatch::detectors {
 
+class StateReader;
+class StateWriter;
+
 class DedupeFilter {
  public:
   // REQUIRES: horizon_ms >= 0, max_ids > 0.
@@ -28,6 +31,17 @@ class DedupeFilter {
   std::size_t size() const { return ids_.size(); }
   // Ids forgotten before their horizon because of the max_ids cap.
   std::uint64_t evicted_early() const { return evicted_early_; }
+
+  // Appends the remembered ids in arrival order (with their event times) and
+  // evicted_early(). The horizon and the cap are configuration: not saved.
+  void encode(StateWriter& writer) const;
+  // Replaces the remembered ids with what encode() wrote and rebuilds the
+  // index. When more ids were saved than this filter's max_ids, the oldest
+  // are forgotten (counted in evicted_early()). Returns false, with the
+  // reader failed, on truncated or inconsistent input (an id saved twice);
+  // the filter is then empty. Expired ids are forgotten by the next
+  // seen_before(), as they would have been without the round trip.
+  bool decode(StateReader& reader);
 
   // A stable 64-bit hash of an event id (see stable_hash()).
   static std::uint64_t hash_id(std::string_view id) { return stable_hash(id); }

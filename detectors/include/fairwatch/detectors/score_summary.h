@@ -23,6 +23,9 @@ struct ScoreGrid {
   double lower_edge(int bin) const { return min + (max - min) * bin / bins; }
 };
 
+class StateReader;
+class StateWriter;
+
 struct ScoreSummary {
   std::uint64_t count = 0;
   double sum = 0;
@@ -41,6 +44,14 @@ struct ScoreSummary {
   std::uint64_t count_above(int bin) const;
   // The q-quantile interpolated linearly within its bin; nullopt when empty.
   std::optional<double> quantile(const ScoreGrid& grid, double q) const;
+
+  // Appends count, sum, sum of squares and the histogram.
+  void encode(StateWriter& writer) const;
+  // Replaces *this with what encode() wrote. Returns false, with the reader
+  // failed, when the saved histogram has another number of bins than
+  // `histogram` or its (non-empty) counts do not add up to `count`; *this is then
+  // unspecified (but valid).
+  bool decode(StateReader& reader);
 };
 
 }  // namespace fairwatch::detectors

@@ -23,6 +23,9 @@
 
 namespace fairwatch::detectors {
 
+class StateReader;
+class StateWriter;
+
 class SlidingGroupWindow {
  public:
   // score_bins == 0 disables scores. REQUIRES: length_ms > 0, buckets > 0, slots > 0.
@@ -47,6 +50,17 @@ class SlidingGroupWindow {
   std::int64_t length_ms() const { return length_ms_; }
   std::int64_t bucket_width_ms() const { return width_ms_; }
   int buckets() const { return static_cast<int>(buckets_); }
+
+  // Appends the window's shape and contents (never-used buckets are skipped;
+  // the bucket caches are not saved: they are recomputed).
+  void encode(StateWriter& writer) const;
+  // Replaces the contents with what encode() wrote. Returns false, with the
+  // reader failed, when the saved shape (length, buckets, slots, score bins)
+  // differs from this window's or the contents are inconsistent (a bucket id
+  // outside its ring position, selected > applicants); the window's contents
+  // are then unspecified, though safe to destroy or overwrite: decode into a
+  // fresh window and keep it only on success.
+  bool decode(StateReader& reader);
 
  private:
   struct Moments {

@@ -1,0 +1,355 @@
+#include "fairwatch/daemon/daemon.h"
+
+#include <systemd/sd-daemon.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "fairwatch/config/load.h"
+#include "fairwatch/daemon/checkpoint.h"
+#include "fairwatch/daemon/engine.h"
+#include "fairwatch/daemon/exporter.h"
+#include "fairwatch/daemon/log.h"
+#include "fairwatch/daemon/source_factories.h"
+
+namespace fairwatch::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double unix_seconds_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+class Daemon::Impl : public PartitionListener {
+ public:
+  Impl(std::shared_ptr<const config::Config> config, DaemonOptions options)
+      : config_(std::move(config)), options_(std::move(options)), engine_(*config_) {}
+
+  std::string start() {
+    if (std::string error = restore(); !error.empty()) return error;
+    auto exporter = Exporter::start(*config_);
+    if (auto* error = std::get_if<std::string>(&exporter)) {
+      return "cannot serve metrics on " + config_->exporter.listen + ": " + *error;
+    }
+    exporter_ = std::move(std::get<std::unique_ptr<Exporter>>(exporter));
+    exporter_->set_ready(false, "starting");
+    auto make_source = options_.make_source ? options_.make_source : make_default_source;
+    auto source = make_source(*config_, *this);
+    if (auto* error = std::get_if<std::string>(&source)) return *error;
+    source_ = std::move(std::get<std::unique_ptr<EventSource>>(source));
+    auto make_dead_letter =
+        options_.make_dead_letter ? options_.make_dead_letter : make_default_dead_letter;
+    auto dead_letter = make_dead_letter(*config_);
+    if (auto* error = std::get_if<std::string>(&dead_letter)) return *error;
+    dead_letter_ = std::move(std::get<std::unique_ptr<DeadLetterSink>>(dead_letter));
+    positions_.topic = source_->topic();
+    return "";
+  }
+
+  int run() {
+    Log& log = Log::global();
+    log.info("fairwatchd started", {{"metrics_port", static_cast<std::int64_t>(exporter_->port())},
+                                    {"topic", std::string_view(positions_.topic)},
+                                    {"checkpoint", std::string_view(config_->checkpoint.path)}});
+    notify("READY=1\nSTATUS=consuming");
+    std::uint64_t watchdog_usec = 0;
+    const bool watchdog =
+        options_.notify_systemd && sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+    auto last_watchdog = Clock::now();
+    auto last_publish = Clock::time_point{};
+    last_checkpoint_ = Clock::now();
+    int exit_status = 0;
+
+    const EventSource::Handler handler = [this](const SourceMessage& message) { consume(message); };
+    while (!stop_.load()) {
+      if (reload_.exchange(false)) reload();
+      const PollStatus status = source_->poll(std::chrono::milliseconds(100), 10'000, handler);
+      if (status == PollStatus::fatal) {
+        log.error("fatal Kafka error: stopping",
+                  {{"error", std::string_view(source_->fatal_error())}});
+        exit_status = 1;
+        break;
+      }
+      if (status == PollStatus::finished) break;
+      const auto now = Clock::now();
+      if (now - last_publish >= options_.publish_interval) {
+        publish();
+        last_publish = now;
+      }
+      if (now - last_checkpoint_ >= std::chrono::seconds(config_->checkpoint.interval_seconds)) {
+        checkpoint_and_commit("interval");
+      }
+      if (watchdog && now - last_watchdog >= std::chrono::microseconds(watchdog_usec / 2)) {
+        notify("WATCHDOG=1");
+        last_watchdog = now;
+      }
+    }
+    notify("STOPPING=1\nSTATUS=stopping");
+    exporter_->set_ready(false, "stopping");
+    checkpoint_and_commit("shutdown");
+    source_->close();  // revokes (on_revoked checkpoints again if needed) and leaves the group
+    if (dead_letter_ && !dead_letter_->flush(std::chrono::seconds(10))) {
+      log.warning("dead-letter copies still undelivered at shutdown");
+    }
+    publish();
+    log.info("fairwatchd stopped",
+             {{"exit_status", static_cast<std::int64_t>(exit_status)},
+              {"events", static_cast<std::int64_t>(engine_.counters().read)}});
+    return exit_status;
+  }
+
+  void request_stop() { stop_.store(true); }
+  void request_reload() { reload_.store(true); }
+  int metrics_port() const { return exporter_->port(); }
+
+  // PartitionListener
+  std::vector<std::optional<std::int64_t>> on_assigned(
+      std::span<const std::int32_t> partitions) override {
+    ++rebalances_;
+    std::vector<std::optional<std::int64_t>> offsets;
+    for (const std::int32_t partition : partitions) {
+      const auto it = next_offsets_.find(partition);
+      offsets.push_back(it == next_offsets_.end() ? std::nullopt
+                                                  : std::optional<std::int64_t>(it->second));
+    }
+    Log::global().info("partitions assigned",
+                       {{"count", static_cast<std::int64_t>(partitions.size())}});
+    return offsets;
+  }
+
+  void on_revoked(std::span<const std::int32_t> partitions) override {
+    ++rebalances_;
+    Log::global().info("partitions revoked",
+                       {{"count", static_cast<std::int64_t>(partitions.size())}});
+    checkpoint_and_commit("revoke");
+  }
+
+ private:
+  std::string restore() {
+    CheckpointLoadResult loaded = read_checkpoint(config_->checkpoint.path, engine_);
+    Log& log = Log::global();
+    switch (loaded.status) {
+      case CheckpointLoad::loaded:
+        for (const PartitionOffset& p : loaded.positions.partitions) {
+          next_offsets_[p.partition] = p.next_offset;
+        }
+        log.info("checkpoint restored",
+                 {{"partitions", static_cast<std::int64_t>(next_offsets_.size())},
+                  {"events", static_cast<std::int64_t>(engine_.counters().read)}});
+        return "";
+      case CheckpointLoad::not_found:
+        log.info("no checkpoint: starting empty",
+                 {{"path", std::string_view(config_->checkpoint.path)}});
+        return "";
+      case CheckpointLoad::incompatible:
+        if (config_->checkpoint.on_config_change == config::OnConfigChange::discard) {
+          return discard_checkpoint(loaded.detail);
+        }
+        return "the checkpoint in " + config_->checkpoint.path +
+               " was written under another state shape (" + loaded.detail +
+               "); restore the previous config, or set checkpoint.on_config_change: discard to "
+               "start empty and re-read the retained events";
+      case CheckpointLoad::corrupt:
+        return "the checkpoint in " + config_->checkpoint.path + " is unreadable (" +
+               loaded.detail + "); move it away to start empty";
+    }
+    return "";
+  }
+
+  std::string discard_checkpoint(const std::string& detail) {
+    const std::string file = config_->checkpoint.path + "/" + kCheckpointFileName;
+    if (std::rename(file.c_str(), (file + ".discarded").c_str()) != 0) {
+      return "cannot move the incompatible checkpoint " + file + " aside: " + std::strerror(errno);
+    }
+    discarded_ = true;
+    Log::global().warning("incompatible checkpoint discarded; re-reading retained events",
+                          {{"detail", std::string_view(detail)}});
+    return "";
+  }
+
+  void consume(const SourceMessage& message) {
+    next_offsets_[message.partition] = message.offset + 1;
+    const OfferResult result = engine_.offer(message.payload);
+    if (result.outcome != Outcome::rejected) return;
+    if (dead_letter_) dead_letter_->send(message, result.reason);
+    Log::global().write_limited(to_string(result.reason), std::chrono::seconds(10),
+                                LogLevel::warning, "event rejected",
+                                {{"reason", std::string_view(to_string(result.reason))},
+                                 {"field", result.field},
+                                 {"partition", static_cast<std::int64_t>(message.partition)},
+                                 {"offset", message.offset}});
+  }
+
+  void checkpoint_and_commit(const char* why) {
+    last_checkpoint_ = Clock::now();
+    positions_.partitions.clear();
+    for (const auto& [partition, offset] : next_offsets_) {
+      positions_.partitions.push_back({partition, offset});
+    }
+    const std::string error = write_checkpoint(config_->checkpoint.path, engine_, positions_);
+    if (!error.empty()) {
+      ++checkpoint_failures_;
+      Log::global().write_limited(
+          "checkpoint", std::chrono::seconds(30), LogLevel::error, "checkpoint failed",
+          {{"error", std::string_view(error)}, {"why", std::string_view(why)}});
+      return;
+    }
+    checkpoint_success_seconds_ = unix_seconds_now();
+    // Only partitions still assigned can be committed by this member.
+    std::vector<PartitionOffset> owned;
+    for (const std::int32_t partition : source_->assignment()) {
+      const auto it = next_offsets_.find(partition);
+      if (it != next_offsets_.end()) owned.push_back({partition, it->second});
+    }
+    if (!owned.empty() && !source_->commit(owned)) ++commit_failures_;
+  }
+
+  void publish() {
+    const Report report = build_report(engine_, {});
+    exporter_->publish_statistics(report, engine_);
+    const SourceHealth health = source_->health();
+    OperationalSnapshot snapshot;
+    snapshot.kafka_connected = health.connected;
+    snapshot.consumer_lag_messages = health.lag_messages;
+    snapshot.topic = positions_.topic;
+    snapshot.assigned_partitions = health.assigned_partitions;
+    if (engine_.watermark_ms() != INT64_MIN) {
+      snapshot.last_event_timestamp_seconds = static_cast<double>(engine_.watermark_ms()) / 1000.0;
+    }
+    snapshot.checkpoint_last_success_timestamp_seconds = checkpoint_success_seconds_;
+    snapshot.checkpoint_failures_total = checkpoint_failures_;
+    snapshot.config_reloads_total = reloads_;
+    snapshot.config_reload_failures_total = reload_failures_;
+    snapshot.rebalances_total = rebalances_;
+    snapshot.dead_letter_failures_total = dead_letter_ ? dead_letter_->failures() : 0;
+    exporter_->publish_operations(snapshot);
+    update_readiness(health);
+    if (options_.on_report) options_.on_report(report);
+    char status[160];
+    std::snprintf(status, sizeof status, "STATUS=consuming: %" PRIu64 " events, %zu partitions",
+                  engine_.counters().read, health.assigned_partitions);
+    notify(status);
+  }
+
+  void update_readiness(const SourceHealth& health) {
+    const double max_age = static_cast<double>(config_->checkpoint.max_age_seconds);
+    const double last = checkpoint_success_seconds_.value_or(started_seconds_);
+    std::string reason;
+    if (!health.connected) {
+      reason = "not connected to Kafka";
+    } else if (health.assigned_partitions == 0) {
+      reason = "no partitions assigned";
+    } else if (unix_seconds_now() - last > max_age) {
+      reason = "last successful checkpoint is older than checkpoint.max_age";
+    }
+    exporter_->set_ready(reason.empty(), reason);
+  }
+
+  void reload() {
+    Log& log = Log::global();
+    if (options_.config_path.empty()) return;
+    config::LoadResult loaded = config::load_config_file(options_.config_path);
+    if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
+      ++reload_failures_;
+      for (const config::ConfigError& error : *errors) {
+        log.error("config reload rejected", {{"error", std::string_view(error.to_string())}});
+      }
+      return;
+    }
+    auto next = std::make_shared<const config::Config>(std::get<config::Config>(std::move(loaded)));
+    const char* restart_only = restart_only_change(*next);
+    if (restart_only != nullptr) {
+      ++reload_failures_;
+      log.error("config reload rejected: this change needs a restart; the old config stays",
+                {{"section", std::string_view(restart_only)}});
+      return;
+    }
+    engine_.reload(*next);
+    retired_configs_.push_back(config_);  // the engine referred to it until now
+    config_ = std::move(next);
+    Log::global().set_level(config_->logging.level);
+    ++reloads_;
+    log.info("config reloaded", {{"path", std::string_view(options_.config_path)}});
+  }
+
+  // The first section whose change cannot be applied to a running daemon, or nullptr.
+  const char* restart_only_change(const config::Config& next) const {
+    if (state_shape_fingerprint(next) != state_shape_fingerprint(*config_)) {
+      return "attributes, intersections, windows, events.fields or scores";
+    }
+    const auto& a = config_->source.kafka;
+    const auto& b = next.source.kafka;
+    if (a.has_value() != b.has_value() ||
+        (a && (a->brokers != b->brokers || a->topic != b->topic || a->group_id != b->group_id ||
+               a->properties != b->properties || a->dead_letter_topic != b->dead_letter_topic))) {
+      return "source";
+    }
+    if (config_->exporter.listen != next.exporter.listen ||
+        config_->exporter.score_buckets != next.exporter.score_buckets) {
+      return "exporter";
+    }
+    if (config_->checkpoint.path != next.checkpoint.path) return "checkpoint.path";
+    if (config_->events.dedupe_horizon_seconds != next.events.dedupe_horizon_seconds) {
+      return "events.dedupe_horizon";
+    }
+    return nullptr;
+  }
+
+  void notify(const char* state) const {
+    if (options_.notify_systemd) sd_notify(0, state);
+  }
+
+  std::shared_ptr<const config::Config> config_;
+  std::vector<std::shared_ptr<const config::Config>> retired_configs_;
+  DaemonOptions options_;
+  Engine engine_;
+  std::unique_ptr<Exporter> exporter_;
+  std::unique_ptr<EventSource> source_;
+  std::unique_ptr<DeadLetterSink> dead_letter_;
+  std::map<std::int32_t, std::int64_t> next_offsets_;  // next offset per partition ever consumed
+  CheckpointPositions positions_;
+  Clock::time_point last_checkpoint_;
+  std::optional<double> checkpoint_success_seconds_;
+  double started_seconds_ = unix_seconds_now();
+  std::uint64_t checkpoint_failures_ = 0;
+  std::uint64_t commit_failures_ = 0;
+  std::uint64_t reloads_ = 0;
+  std::uint64_t reload_failures_ = 0;
+  std::uint64_t rebalances_ = 0;
+  bool discarded_ = false;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> reload_{false};
+};
+
+Daemon::Daemon() = default;
+Daemon::~Daemon() = default;
+
+std::variant<std::unique_ptr<Daemon>, std::string> Daemon::create(
+    std::shared_ptr<const config::Config> config, DaemonOptions options) {
+  std::unique_ptr<Daemon> daemon(new Daemon());
+  daemon->impl_ = std::make_unique<Impl>(std::move(config), std::move(options));
+  if (std::string error = daemon->impl_->start(); !error.empty()) return error;
+  return daemon;
+}
+
+int Daemon::run() {
+  return impl_->run();
+}
+void Daemon::request_stop() {
+  impl_->request_stop();
+}
+void Daemon::request_reload() {
+  impl_->request_reload();
+}
+int Daemon::metrics_port() const {
+  return impl_->metrics_port();
+}
+
+}  // namespace fairwatch::daemon
