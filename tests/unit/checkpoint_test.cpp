@@ -184,7 +184,7 @@ TEST(StateCodec, RoundTripsEveryType) {
   writer.write_i64(INT64_MIN);
   writer.write_f64(-0.0);
   writer.write_f64(std::numeric_limits<double>::quiet_NaN());
-  writer.write_string("héllo\0x");
+  writer.write_string("héllo");
   writer.write_string("");
   const std::vector<std::uint32_t> u32s = {1, 2, 0xffffffff};
   const std::vector<std::int64_t> i64s = {INT64_MIN, -1, INT64_MAX};
@@ -788,8 +788,7 @@ TEST(Checkpoint, FingerprintIsStableAndTheDescriptionCanonical) {
             "ring buckets: 60 per window, 60 per stratum\n"
             "score quantiles: 0.1, 0.25, 0.5, 0.75, 0.9");
   // FNV-1a of the text above: persisted in files, so it must never drift.
-  EXPECT_EQ(state_shape_fingerprint(config),
-            detectors::stable_hash(state_shape_description(config)));
+  EXPECT_EQ(state_shape_fingerprint(config), 0xbe9b22aabbc714c3ULL);
   // Names that look like punctuation are quoted, so shapes stay distinct.
   config::Config one = config;
   one.attributes[0].groups = {"a, b"};
