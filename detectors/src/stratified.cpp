@@ -9,6 +9,7 @@
 #include <boost/numeric/ublas/vector.hpp>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <vector>
@@ -119,17 +120,24 @@ std::optional<CmhResult> two_groups(std::span<const StratumTable* const> strata,
   }
   // |Σ (a - E[a])| less Yates' 0.5 when it is at least 0.5.
   long double deviation = std::fabs(delta);
-  if (const auto exact = exact_delta(strata, first, second)) {
-    const Exact magnitude = exact->numerator < 0 ? -exact->numerator : exact->numerator;
-    const Exact rest = exact->denominator - magnitude;  // 2|Σ| >= 1 ⟺ magnitude >= rest
+  const auto exact = exact_delta(strata, first, second);
+  Exact magnitude = 0;
+  Exact rest = 0;  // 2|Σ| >= 1 ⟺ magnitude >= rest
+  Exact excess = 0;
+  if (exact && exact->numerator != std::numeric_limits<Exact>::min() &&
+      !__builtin_sub_overflow(
+          exact->denominator,
+          (magnitude = exact->numerator < 0 ? -exact->numerator : exact->numerator), &rest) &&
+      !__builtin_sub_overflow(magnitude, rest, &excess)) {
     if (magnitude >= rest) {
-      deviation = static_cast<long double>(magnitude - rest) /
-                  (2 * static_cast<long double>(exact->denominator));
+      deviation =
+          static_cast<long double>(excess) / (2 * static_cast<long double>(exact->denominator));
     } else {
       deviation =
           static_cast<long double>(magnitude) / static_cast<long double>(exact->denominator);
     }
   } else if (deviation >= 0.5L) {
+    // The exact fraction overflowed: decide on the long double sum.
     deviation -= 0.5L;
   }
   CmhResult result;
