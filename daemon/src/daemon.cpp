@@ -30,7 +30,9 @@ double unix_seconds_now() {
 class Daemon::Impl : public PartitionListener {
  public:
   Impl(std::shared_ptr<const config::Config> config, DaemonOptions options)
-      : config_(std::move(config)), options_(std::move(options)), engine_(*config_) {}
+      : config_(std::move(config)),
+        options_(std::move(options)),
+        engine_(std::make_unique<Engine>(*config_)) {}
 
   std::string start() {
     if (std::string error = restore(); !error.empty()) return error;
@@ -101,7 +103,7 @@ class Daemon::Impl : public PartitionListener {
     publish();
     log.info("fairwatchd stopped",
              {{"exit_status", static_cast<std::int64_t>(exit_status)},
-              {"events", static_cast<std::int64_t>(engine_.counters().read)}});
+              {"events", static_cast<std::int64_t>(engine_->counters().read)}});
     return exit_status;
   }
 
@@ -133,8 +135,16 @@ class Daemon::Impl : public PartitionListener {
 
  private:
   std::string restore() {
-    CheckpointLoadResult loaded = read_checkpoint(config_->checkpoint.path, engine_);
+    CheckpointLoadResult loaded = read_checkpoint(config_->checkpoint.path, *engine_);
     Log& log = Log::global();
+    const std::string topic = config_->source.kafka ? config_->source.kafka->topic : "";
+    if (loaded.status == CheckpointLoad::loaded && !loaded.positions.topic.empty() &&
+        !topic.empty() && loaded.positions.topic != topic) {
+      // Positions in another topic mean nothing here: treat it as a shape change.
+      loaded.status = CheckpointLoad::incompatible;
+      loaded.detail = "source.kafka.topic: " + loaded.positions.topic + " → " + topic;
+      engine_ = std::make_unique<Engine>(*config_);
+    }
     switch (loaded.status) {
       case CheckpointLoad::loaded:
         for (const PartitionOffset& p : loaded.positions.partitions) {
@@ -142,7 +152,7 @@ class Daemon::Impl : public PartitionListener {
         }
         log.info("checkpoint restored",
                  {{"partitions", static_cast<std::int64_t>(next_offsets_.size())},
-                  {"events", static_cast<std::int64_t>(engine_.counters().read)}});
+                  {"events", static_cast<std::int64_t>(engine_->counters().read)}});
         return "";
       case CheckpointLoad::not_found:
         log.info("no checkpoint: starting empty",
@@ -176,7 +186,7 @@ class Daemon::Impl : public PartitionListener {
 
   void consume(const SourceMessage& message) {
     next_offsets_[message.partition] = message.offset + 1;
-    const OfferResult result = engine_.offer(message.payload);
+    const OfferResult result = engine_->offer(message.payload);
     if (result.outcome != Outcome::rejected) return;
     if (dead_letter_) dead_letter_->send(message, result.reason);
     Log::global().write_limited(to_string(result.reason), std::chrono::seconds(10),
@@ -193,7 +203,7 @@ class Daemon::Impl : public PartitionListener {
     for (const auto& [partition, offset] : next_offsets_) {
       positions_.partitions.push_back({partition, offset});
     }
-    const std::string error = write_checkpoint(config_->checkpoint.path, engine_, positions_);
+    const std::string error = write_checkpoint(config_->checkpoint.path, *engine_, positions_);
     if (!error.empty()) {
       ++checkpoint_failures_;
       Log::global().write_limited(
@@ -212,16 +222,16 @@ class Daemon::Impl : public PartitionListener {
   }
 
   void publish() {
-    const Report report = build_report(engine_, {});
-    exporter_->publish_statistics(report, engine_);
+    const Report report = build_report(*engine_, {});
+    exporter_->publish_statistics(report, *engine_);
     const SourceHealth health = source_->health();
     OperationalSnapshot snapshot;
     snapshot.kafka_connected = health.connected;
     snapshot.consumer_lag_messages = health.lag_messages;
     snapshot.topic = positions_.topic;
     snapshot.assigned_partitions = health.assigned_partitions;
-    if (engine_.watermark_ms() != INT64_MIN) {
-      snapshot.last_event_timestamp_seconds = static_cast<double>(engine_.watermark_ms()) / 1000.0;
+    if (engine_->watermark_ms() != INT64_MIN) {
+      snapshot.last_event_timestamp_seconds = static_cast<double>(engine_->watermark_ms()) / 1000.0;
     }
     snapshot.checkpoint_last_success_timestamp_seconds = checkpoint_success_seconds_;
     snapshot.checkpoint_failures_total = checkpoint_failures_;
@@ -234,7 +244,7 @@ class Daemon::Impl : public PartitionListener {
     if (options_.on_report) options_.on_report(report);
     char status[160];
     std::snprintf(status, sizeof status, "STATUS=consuming: %" PRIu64 " events, %zu partitions",
-                  engine_.counters().read, health.assigned_partitions);
+                  engine_->counters().read, health.assigned_partitions);
     notify(status);
   }
 
@@ -271,7 +281,7 @@ class Daemon::Impl : public PartitionListener {
                 {{"section", std::string_view(restart_only)}});
       return;
     }
-    engine_.reload(*next);
+    engine_->reload(*next);
     retired_configs_.push_back(config_);  // the engine referred to it until now
     config_ = std::move(next);
     Log::global().set_level(config_->logging.level);
@@ -309,7 +319,7 @@ class Daemon::Impl : public PartitionListener {
   std::shared_ptr<const config::Config> config_;
   std::vector<std::shared_ptr<const config::Config>> retired_configs_;
   DaemonOptions options_;
-  Engine engine_;
+  std::unique_ptr<Engine> engine_;
   std::unique_ptr<Exporter> exporter_;
   std::unique_ptr<EventSource> source_;
   std::unique_ptr<DeadLetterSink> dead_letter_;
