@@ -118,8 +118,14 @@ class Daemon::Impl : public PartitionListener {
     std::vector<std::optional<std::int64_t>> offsets;
     for (const std::int32_t partition : partitions) {
       const auto it = next_offsets_.find(partition);
-      offsets.push_back(it == next_offsets_.end() ? std::nullopt
-                                                  : std::optional<std::int64_t>(it->second));
+      if (it != next_offsets_.end()) {
+        offsets.emplace_back(it->second);
+      } else if (discarded_) {
+        // The state was discarded: rebuild it from every retained event.
+        offsets.emplace_back(kStartFromBeginning);
+      } else {
+        offsets.emplace_back(std::nullopt);
+      }
     }
     Log::global().info("partitions assigned",
                        {{"count", static_cast<std::int64_t>(partitions.size())}});

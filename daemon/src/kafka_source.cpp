@@ -148,7 +148,8 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb, public RdKafka::Ev
       std::int64_t start = RdKafka::Topic::OFFSET_INVALID;  // committed, else auto.offset.reset
       if (wanted) {
         start = *wanted;
-        if (group_offset >= 0 && group_offset > *wanted) {
+        // A logical offset (kStartFromBeginning) is taken as is.
+        if (*wanted >= 0 && group_offset >= 0 && group_offset > *wanted) {
           Log::global().info("starting at the group's committed offset, beyond the checkpoint",
                              {{"topic", topic},
                               {"partition", std::int64_t{ids[i]}},

@@ -336,7 +336,7 @@ TEST_F(DaemonTest, SigtermMidStreamThenRestartCountsExactly) {
   EXPECT_EQ(harness.process().wait(30s), 0);
 }
 
-TEST_F(DaemonTest, DISABLED_BrokerOutageMakesItUnreadyThenItRecoversWithExactCounts) {
+TEST_F(DaemonTest, BrokerOutageMakesItUnreadyThenItRecoversWithExactCounts) {
   ASSERT_TRUE(cluster_.create_topic("outage", 4));
   const Stream stream = generate(10'000, 41, 0.0);
   ASSERT_TRUE(cluster_.produce(
@@ -421,6 +421,41 @@ TEST_F(DaemonTest, SighupAppliesAValidConfigAndKeepsTheOldOneOtherwise) {
       20s));
   harness.process().signal(SIGTERM);
   EXPECT_EQ(harness.process().wait(30s), 0) << harness.logs();
+}
+
+TEST_F(DaemonTest, ACheckpointOfAnotherShapeIsRefusedOrDiscardedNeverMixed) {
+  ASSERT_TRUE(cluster_.create_topic("shape", 4));
+  const Stream stream = generate(5'000, 61, 0.0);
+  ASSERT_TRUE(cluster_.produce("shape", -1, stream.payloads, stream.keys));
+  DaemonHarness harness("shape", cluster_.bootstraps(), "shape");
+  harness.start();
+  ASSERT_TRUE(harness.wait_for_events(5'000, 60s)) << harness.logs();
+  harness.process().signal(SIGTERM);
+  ASSERT_EQ(harness.process().wait(30s), 0) << harness.logs();
+
+  // Another group in `sex` changes what the checkpointed counts mean.
+  const std::string original = read_file(harness.config_path());
+  std::string changed = original;
+  changed.replace(changed.find("groups: [female, male, non-binary]"), 34,
+                  "groups: [female, male, non-binary, intersex]");
+  std::ofstream(harness.config_path()) << changed;
+  harness.start();
+  EXPECT_EQ(harness.process().wait(30s), 1);
+  EXPECT_NE(harness.logs().find("another state shape"), std::string::npos) << harness.logs();
+  EXPECT_NE(harness.logs().find("intersex"), std::string::npos) << harness.logs();
+
+  // With on_config_change: discard it starts empty and re-reads every retained event.
+  changed.replace(changed.find("interval: 1s}"), 13, "interval: 1s, on_config_change: discard}");
+  std::ofstream(harness.config_path()) << changed;
+  harness.start();
+  ASSERT_TRUE(harness.wait_for_events(5'000, 60s)) << harness.logs();
+  std::this_thread::sleep_for(1500ms);
+  const auto samples = harness.scrape();
+  ASSERT_TRUE(samples.has_value());
+  EXPECT_EQ(samples->get("fairwatch_events_received_total").value_or(-1), 5'000.0);
+  expect_decisions_match(*samples, stream.truth);
+  harness.process().signal(SIGTERM);
+  EXPECT_EQ(harness.process().wait(30s), 0);
 }
 
 TEST_F(DaemonTest, InvalidConfigIsRefusedWithEveryError) {

@@ -298,6 +298,11 @@ bool MockKafkaCluster::broker_down(std::int32_t broker_id) {
 }
 
 bool MockKafkaCluster::broker_up(std::int32_t broker_id) {
+  // The cached producer may be stuck in reconnect back-off: the next produce() makes a new one.
+  if (producer_ != nullptr) {
+    rd_kafka_destroy(producer_);
+    producer_ = nullptr;
+  }
   return rd_kafka_mock_broker_set_up(cluster_, broker_id) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 

@@ -32,13 +32,18 @@ struct PartitionOffset {
   friend bool operator==(const PartitionOffset&, const PartitionOffset&) = default;
 };
 
+// An on_assigned() result meaning "the earliest retained offset, whatever the
+// group committed" (librdkafka's OFFSET_BEGINNING).
+inline constexpr std::int64_t kStartFromBeginning = -2;
+
 // Receives partition assignment changes. Called from inside EventSource::poll().
 class PartitionListener {
  public:
   virtual ~PartitionListener() = default;
   // Partitions newly assigned to this instance. Returns, per partition, the
   // offset to start from; nullopt lets the source use the group's committed
-  // offset (or, without one, the earliest retained offset).
+  // offset (or, without one, the earliest retained offset); kStartFromBeginning
+  // reads from the earliest retained offset even when the group committed one.
   virtual std::vector<std::optional<std::int64_t>> on_assigned(
       std::span<const std::int32_t> partitions) = 0;
   // Partitions about to be taken away: everything consumed from them must be
