@@ -258,6 +258,7 @@ int main(int argc, char** argv) {
   // 2. A long stream produced while fairwatchd consumes it; RSS sampled along the way.
   kafka.create_topic("long", options.partitions);
   std::vector<std::pair<double, std::uint64_t>> rss_samples;
+  double long_consumed = 0;
   std::vector<double> latencies_ms;
   {
     Daemon daemon(options, brokers, "long");
@@ -266,18 +267,20 @@ int main(int argc, char** argv) {
     std::thread feeder([&] {
       std::uint64_t sent = 0;
       while (sent < options.long_events) {
-        // Stay at most 1M events ahead: the mock keeps only ~5 MiB per partition.
-        if (static_cast<double>(sent) - consumed.load() > 1'000'000) {
+        // Stay at most 300k events ahead: the mock keeps only ~5 MiB per partition.
+        if (static_cast<double>(sent) - consumed.load() > 300'000) {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
           continue;
         }
-        const std::uint64_t batch = std::min<std::uint64_t>(100'000, options.long_events - sent);
+        const std::uint64_t batch = std::min<std::uint64_t>(50'000, options.long_events - sent);
         produce(*producer, adm, "long", batch);
         sent += batch;
       }
       done = true;
     });
     double next_sample = 1'000'000;
+    double last = -1;
+    auto last_change = Clock::now();
     for (;;) {
       const double received = daemon.received();
       if (received >= 0) consumed = received;
@@ -285,9 +288,19 @@ int main(int argc, char** argv) {
         rss_samples.emplace_back(received, status_kib(daemon.pid, "VmRSS:"));
         next_sample += 1'000'000;
       }
-      if (done.load() && received >= static_cast<double>(options.long_events)) break;
+      if (received != last) {
+        last = received;
+        last_change = Clock::now();
+      }
+      // Done when everything was produced and the count stopped moving (the
+      // mock may have dropped a few events if the consumer fell behind).
+      if (done.load() && (received >= static_cast<double>(options.long_events) ||
+                          Clock::now() - last_change > std::chrono::seconds(10))) {
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    long_consumed = last;
     feeder.join();
     // 3. Decision-to-metric latency: one probe decision at a time, from produce to /metrics.
     fairwatch::daemon::SyntheticAdmOptions probe_options;
@@ -320,6 +333,7 @@ int main(int argc, char** argv) {
     std::snprintf(label, sizeof label, "  RSS after %.0fM events, long stream (MiB)", events / 1e6);
     std::printf("%-44s %14.1f\n", label, static_cast<double>(kib) / 1024.0);
   }
+  std::printf("%-44s %14.0f\n", "  events consumed in the long stream", long_consumed);
   std::sort(latencies_ms.begin(), latencies_ms.end());
   if (!latencies_ms.empty()) {
     std::printf("%-44s %14.0f\n", "decision-to-metric latency, median (ms)",

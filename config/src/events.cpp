@@ -68,7 +68,7 @@ void read_list(Reader& reader, const Item& item, std::string_view list_what,
 
 void read_events(Reader& reader, const Item& item, Config& config) {
   const auto map = reader.map(item, {"fields", "favourable", "unfavourable", "allowed_lateness",
-                                     "dedupe_horizon", "systems", "stages"});
+                                     "dedupe_horizon", "dedupe_max_ids", "systems", "stages"});
   if (!map) {
     return;
   }
@@ -105,6 +105,12 @@ void read_events(Reader& reader, const Item& item, Config& config) {
   if (const Item* value = map->find("dedupe_horizon")) {
     if (const auto seconds = reader.duration(*value, kDuration, 0)) {
       events.dedupe_horizon_seconds = *seconds;
+    }
+  }
+  if (const Item* value = map->find("dedupe_max_ids")) {
+    if (const auto ids =
+            reader.integer(*value, "an integer in [1, 1000000000]", 1, 1'000'000'000)) {
+      events.dedupe_max_ids = static_cast<std::uint64_t>(*ids);
     }
   }
   if (const Item* value = map->find("systems")) {

@@ -14,7 +14,7 @@ Engine::Engine(const config::Config& config)
     : config_(&config),
       layout_(config),
       decoder_(std::make_unique<Decoder>(config)),
-      dedupe_(config.events.dedupe_horizon_seconds * 1000, kDefaultMaxDedupeIds),
+      dedupe_(config.events.dedupe_horizon_seconds * 1000, config.events.dedupe_max_ids),
       score_grid_{config.scores.min, config.scores.max, config.scores.bins} {
   counters_.unknown.assign(layout_.families().size(), 0);
   slots_.resize(layout_.families().size());

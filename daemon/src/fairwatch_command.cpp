@@ -11,6 +11,7 @@ constexpr const char* kUsage =
     "  demo          embedded Kafka, a synthetic biased screener and the daemon, live\n"
     "  replay        run the statistics over JSON-lines decision files or stdin\n"
     "  check-config  validate a configuration file\n"
+    "  simulate      produce the demo's synthetic decisions to a Kafka cluster\n"
     "  version       print the version\n"
     "\n"
     "See docs/cli.md for every option.\n";

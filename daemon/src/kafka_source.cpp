@@ -23,6 +23,8 @@ const KafkaProperties& consumer_defaults() {
       {"partition.assignment.strategy", "cooperative-sticky"},
       {"auto.offset.reset", "earliest"},
       {"statistics.interval.ms", "1000"},
+      // Bounds the pre-fetched messages held in memory (librdkafka's default is 64 MiB).
+      {"queued.max.messages.kbytes", "16384"},
   };
   return defaults;
 }

@@ -101,6 +101,7 @@ TEST(ConfigExamples, ReferenceExampleHoldsTheDefaults) {
   EXPECT_EQ(config.events.unfavourable, defaults.events.unfavourable);
   EXPECT_EQ(config.events.allowed_lateness_seconds, defaults.events.allowed_lateness_seconds);
   EXPECT_EQ(config.events.dedupe_horizon_seconds, defaults.events.dedupe_horizon_seconds);
+  EXPECT_EQ(config.events.dedupe_max_ids, defaults.events.dedupe_max_ids);
   EXPECT_EQ(config.events.systems, defaults.events.systems);
   EXPECT_EQ(config.events.stages, defaults.events.stages);
   EXPECT_EQ(config.intersections, defaults.intersections);

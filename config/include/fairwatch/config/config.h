@@ -28,6 +28,9 @@ struct EventsConfig {
   std::vector<std::string> unfavourable = {"rejected"};
   std::int64_t allowed_lateness_seconds = 3600;  // `allowed_lateness: 1h`
   std::int64_t dedupe_horizon_seconds = 86400;   // `dedupe_horizon: 24h`
+  // At most this many event-id hashes are remembered (about 56 bytes each);
+  // beyond it the oldest are forgotten first, shortening the horizon.
+  std::uint64_t dedupe_max_ids = 1'000'000;
   // Optional allow-lists; empty means any value is accepted.
   std::vector<std::string> systems;
   std::vector<std::string> stages;

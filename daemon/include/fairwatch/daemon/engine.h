@@ -78,7 +78,6 @@ class Engine {
   static constexpr int kStratumBuckets = 60;
   // Stratified tests need a window of at least this many stratum buckets.
   static constexpr int kMinStratumBucketsPerWindow = 10;
-  static constexpr std::size_t kDefaultMaxDedupeIds = 4'000'000;
 
   // REQUIRES: config is valid and outlives the engine (or its replacement by reload()).
   explicit Engine(const config::Config& config);

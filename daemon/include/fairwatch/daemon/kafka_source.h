@@ -78,7 +78,8 @@ class KafkaSource final : public EventSource {
   // `config.group_id`. Defaults, which `config.properties` may override:
   // partition.assignment.strategy=cooperative-sticky,
   // auto.offset.reset=earliest, statistics.interval.ms=1000 (broker state for
-  // health()), client.id=fairwatch. Always, whatever the properties say
+  // health()), client.id=fairwatch, queued.max.messages.kbytes=16384 (16 MiB
+  // of pre-fetched messages at most). Always, whatever the properties say
   // (a differing user value is logged as a warning, by key):
   // enable.auto.commit=false, enable.auto.offset.store=false.
   // Returns an error text (naming a property's key, never its value) when a
