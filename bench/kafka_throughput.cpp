@@ -256,6 +256,11 @@ int main(int argc, char** argv) {
   }
 
   // 2. A long stream produced while fairwatchd consumes it; RSS sampled along the way.
+  if (options.long_events == 0) {
+    std::printf("fairwatchd / bare consumer: %.0f / %.0f = %.2f\n", daemon_rate, bare,
+                daemon_rate / bare);
+    return 0;
+  }
   kafka.create_topic("long", options.partitions);
   std::vector<std::pair<double, std::uint64_t>> rss_samples;
   double long_consumed = 0;
@@ -298,7 +303,7 @@ int main(int argc, char** argv) {
                           Clock::now() - last_change > std::chrono::seconds(10))) {
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     }
     long_consumed = last;
     feeder.join();

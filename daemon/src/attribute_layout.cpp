@@ -43,6 +43,10 @@ AttributeLayout::AttributeLayout(const config::Config& config) {
   for (AttributeFamily& family : families_) {
     family.first_slot = static_cast<std::uint32_t>(slot_count_);
     slot_count_ += family.groups.size() + 1;
+    if (family.components.size() == 1) {
+      plain_slot_count_ = slot_count_;
+      ++plain_family_count_;
+    }
   }
 }
 

@@ -339,7 +339,7 @@ std::string state_shape_description(const config::Config& config) {
   text += "\nscore grid: " + std::to_string(config.scores.bins) + " bins on [" +
           number_text(config.scores.min) + ", " + number_text(config.scores.max) + "]";
   text += "\nring buckets: " + std::to_string(Engine::kWindowBuckets) + " per window, " +
-          std::to_string(Engine::kStratumBuckets) + " per stratum";
+          std::to_string(Engine::kStratumBuckets) + " per stratum of the plain attributes";
   text += "\nscore quantiles: ";
   for (std::size_t q = 0; q < ScoreAccumulator::kProbabilities.size(); ++q) {
     if (q > 0) text += ", ";

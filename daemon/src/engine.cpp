@@ -137,8 +137,9 @@ StratumState& Engine::stratum_state(StageState& stage, std::string_view name) {
     }
   }
   auto state = std::make_unique<StratumState>(StratumState{
-      detectors::SlidingGroupWindow(stratum_span_ms_, kStratumBuckets, layout_.slot_count(), 0),
-      std::vector<detectors::Counts>(layout_.slot_count())});
+      detectors::SlidingGroupWindow(stratum_span_ms_, kStratumBuckets, layout_.plain_slot_count(),
+                                    0),
+      std::vector<detectors::Counts>(layout_.plain_slot_count())});
   stage.stratum_index.insert(hash, static_cast<std::uint32_t>(stage.strata.size()));
   stage.strata.emplace_back(std::string(name), std::move(state));
   return *stage.strata.back().second;
@@ -146,10 +147,13 @@ StratumState& Engine::stratum_state(StageState& stage, std::string_view name) {
 
 void Engine::add_to_stratum(StageState& stage, const Decision& decision, bool in_windows) {
   StratumState& stratum = stratum_state(stage, decision.stratum);
+  // Strata count plain attributes only (intersections get no stratified test).
+  const std::span<const std::uint32_t> plain_slots(slots_.data(), layout_.plain_family_count());
   if (in_windows) {
-    stratum.window.add(decision.event_time_ms, watermark_ms_, slots_, decision.favourable, -1, 0);
+    stratum.window.add(decision.event_time_ms, watermark_ms_, plain_slots, decision.favourable, -1,
+                       0);
   }
-  for (const std::uint32_t slot : slots_) {
+  for (const std::uint32_t slot : plain_slots) {
     ++stratum.all[slot].applicants;
     if (decision.favourable) ++stratum.all[slot].selected;
   }

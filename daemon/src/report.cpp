@@ -73,7 +73,7 @@ class ReportBuilder {
       if (is_all(w)) {
         counts = stratum->all;
       } else {
-        counts.resize(engine_.layout().slot_count());
+        counts.resize(engine_.layout().plain_slot_count());
         stratum->window.recent_counts(watermark, stratum_buckets, counts);
       }
       result.strata.emplace_back(&name, std::move(counts));
@@ -111,7 +111,9 @@ class ReportBuilder {
       }
     }
     std::vector<detectors::StratumTable> strata;
+    const bool stratified = f < engine_.layout().plain_family_count();
     for (const auto& [name, stratum_counts] : window.strata) {
+      if (!stratified) break;
       const auto begin = stratum_counts.begin() + family.first_slot;
       detectors::StratumTable table(begin, begin + static_cast<std::ptrdiff_t>(known));
       if (std::any_of(table.begin(), table.end(), [](const Counts& c) { return c.applicants > 0; })) {
@@ -144,7 +146,7 @@ class ReportBuilder {
     report_.attributes.push_back({names_[w], stage.system, stage.stage, family.name, reference,
                                   analysis.chi_squared, analysis.cmh});
 
-    if (options_.by_stratum) add_strata(w, stage, window, f, settings);
+    if (options_.by_stratum && stratified) add_strata(w, stage, window, f, settings);
   }
 
   void add_strata(std::size_t w, const StageState& stage, const StageWindow& window,

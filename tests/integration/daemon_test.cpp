@@ -379,46 +379,30 @@ TEST_F(DaemonTest, SighupAppliesAValidConfigAndKeepsTheOldOneOtherwise) {
   harness.start();
   ASSERT_TRUE(harness.wait_for_events(2'000, 60s)) << harness.logs();
   const std::string original = read_file(harness.config_path());
+  // Writes `text` as the config, sends SIGHUP, waits for the reload counter.
+  auto reload = [&](const std::string& text, const std::string& result, double count) {
+    std::ofstream(harness.config_path()) << text;
+    harness.process().signal(SIGHUP);
+    return wait_until(
+        [&] {
+          const auto s = harness.scrape();
+          return s && s->get("fairwatch_config_reloads_total", {{"result", result}}) == count;
+        },
+        20s);
+  };
+  auto edited = [&](const std::string& from, const std::string& to) {
+    std::string text = original;
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
 
   // A broken file: rejected, counted, the daemon keeps running.
-  { std::ofstream(harness.config_path()) << "attributes: [\n"; }
-  harness.process().signal(SIGHUP);
-  EXPECT_TRUE(wait_until(
-      [&] {
-        const auto s = harness.scrape();
-        return s && s->get("fairwatch_config_reloads_total", {{"result", "failure"}}) == 1.0;
-      },
-      20s))
-      << harness.logs();
+  EXPECT_TRUE(reload("attributes: [\n", "failure", 1)) << harness.logs();
   EXPECT_TRUE(harness.process().running());
-
   // A state-shape change needs a restart: rejected too.
-  {
-    std::string changed = original;
-    changed.replace(changed.find("windows: [1h, 24h]"), 18, "windows: [1h, 7d]");
-    std::ofstream(harness.config_path()) << changed;
-  }
-  harness.process().signal(SIGHUP);
-  EXPECT_TRUE(wait_until(
-      [&] {
-        const auto s = harness.scrape();
-        return s && s->get("fairwatch_config_reloads_total", {{"result", "failure"}}) == 2.0;
-      },
-      20s));
-
-  // A statistics change applies: with min_group_size 1 small groups get ratios.
-  {
-    std::string changed = original;
-    changed.replace(changed.find("min_group_size: 30"), 18, "min_group_size: 1");
-    std::ofstream(harness.config_path()) << changed;
-  }
-  harness.process().signal(SIGHUP);
-  EXPECT_TRUE(wait_until(
-      [&] {
-        const auto s = harness.scrape();
-        return s && s->get("fairwatch_config_reloads_total", {{"result", "success"}}) == 1.0;
-      },
-      20s));
+  EXPECT_TRUE(reload(edited("windows: [1h, 24h]", "windows: [1h, 7d]"), "failure", 2));
+  // A statistics change applies.
+  EXPECT_TRUE(reload(edited("min_group_size: 30", "min_group_size: 1"), "success", 1));
   harness.process().signal(SIGTERM);
   EXPECT_EQ(harness.process().wait(30s), 0) << harness.logs();
 }

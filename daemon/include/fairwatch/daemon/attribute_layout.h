@@ -37,6 +37,10 @@ class AttributeLayout {
   std::size_t group_of(std::size_t family, const Decision& decision) const;
   // Slots number every group (unknown included) of every family consecutively.
   std::size_t slot_count() const { return slot_count_; }
+  // Plain attributes come first: slots [0, plain_slot_count()) belong to them.
+  // Strata keep counts for these slots only.
+  std::size_t plain_slot_count() const { return plain_slot_count_; }
+  std::size_t plain_family_count() const { return plain_family_count_; }
   // Fills slots[f] with the decision's slot in family f. REQUIRES: slots.size() == families().size().
   void slots_of(const Decision& decision, std::span<std::uint32_t> slots) const;
   // Group name for index g of family f, "unknown" for f.unknown().
@@ -45,6 +49,8 @@ class AttributeLayout {
  private:
   std::vector<AttributeFamily> families_;
   std::size_t slot_count_ = 0;
+  std::size_t plain_slot_count_ = 0;
+  std::size_t plain_family_count_ = 0;
   std::string unknown_ = kUnknownGroup;
 };
 

@@ -40,9 +40,10 @@ struct EngineCounters {
   std::uint64_t rejected_total() const;
 };
 
-// One stratum (e.g. requisition) of one (system, stage): counts per slot in
-// one ring spanning the longest window (kStratumBuckets buckets); shorter
-// windows are read from its newest buckets.
+// One stratum (e.g. requisition) of one (system, stage): counts per slot of
+// the plain attributes (AttributeLayout::plain_slot_count()) in one ring
+// spanning the longest window (kStratumBuckets buckets); shorter windows are
+// read from its newest buckets.
 struct StratumState {
   detectors::SlidingGroupWindow window;
   std::vector<detectors::Counts> all;  // per slot
@@ -75,9 +76,9 @@ class Engine {
  public:
   // Buckets of each window's ring, and of the one ring of each stratum.
   static constexpr int kWindowBuckets = 60;
-  static constexpr int kStratumBuckets = 60;
+  static constexpr int kStratumBuckets = 30;
   // Stratified tests need a window of at least this many stratum buckets.
-  static constexpr int kMinStratumBucketsPerWindow = 10;
+  static constexpr int kMinStratumBucketsPerWindow = 5;
 
   // REQUIRES: config is valid and outlives the engine (or its replacement by reload()).
   explicit Engine(const config::Config& config);
