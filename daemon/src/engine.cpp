@@ -136,10 +136,10 @@ StratumState& Engine::stratum_state(StageState& stage, std::string_view name) {
       if (other_name == name) return *other_state;
     }
   }
-  auto state = std::make_unique<StratumState>(StratumState{
-      detectors::SlidingGroupWindow(stratum_span_ms_, kStratumBuckets, layout_.plain_slot_count(),
-                                    0),
-      std::vector<detectors::Counts>(layout_.plain_slot_count())});
+  auto state = std::make_unique<StratumState>(
+      StratumState{detectors::SlidingGroupWindow(stratum_span_ms_, kStratumBuckets,
+                                                 layout_.plain_slot_count(), 0),
+                   std::vector<detectors::Counts>(layout_.plain_slot_count())});
   stage.stratum_index.insert(hash, static_cast<std::uint32_t>(stage.strata.size()));
   stage.strata.emplace_back(std::string(name), std::move(state));
   return *stage.strata.back().second;

@@ -189,6 +189,16 @@ std::array<std::optional<double>, kGroupGaugeCount> group_values(const GroupRow&
   if (s.z_test) values[kPValueZ] = s.z_test->p_value;
   values[kPValueFisher] = s.p_value_fisher;
   values[kPValueZAdjusted] = s.p_value_adjusted;
+  if (s.four_fifths == detectors::FourFifths::reference) {
+    // The reference compared with itself: no difference. Exporting the identity
+    // keeps these series stable when the highest-rate group changes (removing
+    // a series is a linear scan of its family in prometheus-cpp).
+    values[kImpactRatioLower] = 1.0;
+    values[kImpactRatioUpper] = 1.0;
+    values[kPValueZ] = 1.0;
+    values[kPValueFisher] = 1.0;
+    values[kPValueZAdjusted] = 1.0;
+  }
   switch (s.four_fifths) {
     case detectors::FourFifths::pass:
     case detectors::FourFifths::reference:

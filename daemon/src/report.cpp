@@ -116,7 +116,8 @@ class ReportBuilder {
       if (!stratified) break;
       const auto begin = stratum_counts.begin() + family.first_slot;
       detectors::StratumTable table(begin, begin + static_cast<std::ptrdiff_t>(known));
-      if (std::any_of(table.begin(), table.end(), [](const Counts& c) { return c.applicants > 0; })) {
+      if (std::any_of(table.begin(), table.end(),
+                      [](const Counts& c) { return c.applicants > 0; })) {
         strata.push_back(std::move(table));
       }
     }
@@ -129,8 +130,8 @@ class ReportBuilder {
 
     for (std::size_t g = 0; g <= known; ++g) {
       GroupRow row = base_row(w, stage, family, g, reference);
-      row.statistics = g < known ? analysis.groups[g]
-                                 : unknown_statistics(counts[g], settings.confidence);
+      row.statistics =
+          g < known ? analysis.groups[g] : unknown_statistics(counts[g], settings.confidence);
       row.scored = scores[g].count;
       row.score_mean = scores[g].mean();
       row.score_sd = scores[g].standard_deviation();
@@ -149,8 +150,8 @@ class ReportBuilder {
     if (options_.by_stratum && stratified) add_strata(w, stage, window, f, settings);
   }
 
-  void add_strata(std::size_t w, const StageState& stage, const StageWindow& window,
-                  std::size_t f, const detectors::AnalysisSettings& settings) {
+  void add_strata(std::size_t w, const StageState& stage, const StageWindow& window, std::size_t f,
+                  const detectors::AnalysisSettings& settings) {
     const AttributeFamily& family = engine_.layout().families()[f];
     const std::size_t known = family.groups.size();
     for (const auto& [name, stratum_counts] : window.strata) {
@@ -166,8 +167,8 @@ class ReportBuilder {
       for (std::size_t g = 0; g <= known; ++g) {
         GroupRow row = base_row(w, stage, family, g, reference);
         row.stratum = *name;
-        row.statistics = g < known ? analysis.groups[g]
-                                   : unknown_statistics(counts[g], settings.confidence);
+        row.statistics =
+            g < known ? analysis.groups[g] : unknown_statistics(counts[g], settings.confidence);
         report_.groups.push_back(std::move(row));
       }
     }

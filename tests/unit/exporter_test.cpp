@@ -292,8 +292,12 @@ TEST(Exporter, ServesExactValuesForKnownEvents) {
     EXPECT_EQ(value_of(metrics, "fairwatch_impact_ratio", m), 1.0) << window;
     EXPECT_EQ(value_of(metrics, "fairwatch_four_fifths_pass", m), 1.0) << window;
     EXPECT_EQ(value_of(metrics, "fairwatch_shortfall", m), 0.0) << window;
-    EXPECT_FALSE(value_of(metrics, "fairwatch_impact_ratio_lower", m)) << window;
-    EXPECT_FALSE(value_of(metrics, "fairwatch_p_value", m)) << window;
+    // Compared with itself: interval [1, 1] and p = 1 (stable series when the reference changes).
+    EXPECT_EQ(value_of(metrics, "fairwatch_impact_ratio_lower", m), 1.0) << window;
+    EXPECT_EQ(value_of(metrics, "fairwatch_impact_ratio_upper", m), 1.0) << window;
+    for (const char* test : {"z", "fisher", "z_adjusted"}) {
+      EXPECT_EQ(value_of(metrics, "fairwatch_p_value", with(m, "test", test)), 1.0) << window;
+    }
 
     // Intervals and p-values as the report computed them.
     const GroupRow* row = find_row(report, window, "sex", "female");

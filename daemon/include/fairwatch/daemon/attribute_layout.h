@@ -20,7 +20,7 @@ struct AttributeFamily {
   std::vector<std::string> groups;      // known groups; index groups.size() is "unknown"
   std::vector<std::size_t> components;  // attribute indices; one for a plain attribute
   std::vector<std::size_t> strides;     // mixed-radix strides of the components
-  std::uint32_t first_slot = 0;  // slot of group 0; group g has slot first_slot + g
+  std::uint32_t first_slot = 0;         // slot of group 0; group g has slot first_slot + g
   std::size_t unknown() const { return groups.size(); }
 };
 
@@ -41,7 +41,8 @@ class AttributeLayout {
   // Strata keep counts for these slots only.
   std::size_t plain_slot_count() const { return plain_slot_count_; }
   std::size_t plain_family_count() const { return plain_family_count_; }
-  // Fills slots[f] with the decision's slot in family f. REQUIRES: slots.size() == families().size().
+  // Fills slots[f] with the decision's slot in family f. REQUIRES: slots.size() ==
+  // families().size().
   void slots_of(const Decision& decision, std::span<std::uint32_t> slots) const;
   // Group name for index g of family f, "unknown" for f.unknown().
   const std::string& group_name(std::size_t family, std::size_t group) const;
