@@ -118,10 +118,9 @@ int connect_to(const std::string& host, int port, Clock::time_point deadline, st
   return fd;
 }
 
-}  // namespace
-
-HttpResponse http_get(const std::string& host, int port, const std::string& path,
-                      std::chrono::milliseconds timeout) {
+HttpResponse http_request(const std::string& method, const std::string& host, int port,
+                          const std::string& path, std::string_view request_body,
+                          std::string_view content_type, std::chrono::milliseconds timeout) {
   HttpResponse response;
   const auto deadline = Clock::now() + timeout;
   const Socket socket(connect_to(host, port, deadline, response.error));
@@ -129,9 +128,15 @@ HttpResponse http_get(const std::string& host, int port, const std::string& path
 
   const std::string host_header =
       host.find(':') != std::string::npos ? "[" + host + "]" : host;  // IPv6 literal
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + host_header + ":" +
-                              std::to_string(port) +
-                              "\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + host_header + ":" +
+                        std::to_string(port) +
+                        "\r\nAccept-Encoding: identity\r\nConnection: close\r\n";
+  if (method != "GET") {
+    request += "Content-Type: " + std::string(content_type) +
+               "\r\nContent-Length: " + std::to_string(request_body.size()) + "\r\n";
+  }
+  request += "\r\n";
+  request += request_body;
   for (std::size_t sent = 0; sent < request.size();) {
     if (!wait_for(socket.fd(), POLLOUT, deadline)) {
       response.error = "timed out sending the request";
@@ -237,6 +242,19 @@ HttpResponse http_get(const std::string& host, int port, const std::string& path
   }
   response.body = std::string(body);
   return response;
+}
+
+}  // namespace
+
+HttpResponse http_get(const std::string& host, int port, const std::string& path,
+                      std::chrono::milliseconds timeout) {
+  return http_request("GET", host, port, path, {}, {}, timeout);
+}
+
+HttpResponse http_post(const std::string& host, int port, const std::string& path,
+                       std::string_view body, std::string_view content_type,
+                       std::chrono::milliseconds timeout) {
+  return http_request("POST", host, port, path, body, content_type, timeout);
 }
 
 std::string url_encode(std::string_view text) {

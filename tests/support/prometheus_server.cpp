@@ -71,57 +71,33 @@ std::variant<std::unique_ptr<PrometheusServer>, std::string> PrometheusServer::s
   if (::access(kPrometheusPath, X_OK) != 0) {
     return std::string(kPrometheusPath) + " is missing (Debian package `prometheus`)";
   }
-  std::string pattern = ::testing::TempDir() + "/prometheus-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) return "cannot create a directory from " + pattern;
   std::unique_ptr<PrometheusServer> server(new PrometheusServer);
-  server->directory_ = pattern;
-  const std::string config_path = server->directory_ + "/prometheus.yml";
+  server->process_ = std::make_unique<ServerProcess>("prometheus");
+  const std::string& directory = server->process_->directory();
+  if (!server->process_->ok()) return std::string("cannot create a temporary directory");
+  const std::string config_path = directory + "/prometheus.yml";
   std::ofstream(config_path) << config_text(options);
-
-  std::string last_error;
-  // free_tcp_port() can race with other processes: try a few ports.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    server->port_ = free_tcp_port();
-    std::vector<std::string> argv = {
-        kPrometheusPath,
-        "--config.file=" + config_path,
-        "--storage.tsdb.path=" + server->directory_ + "/data",
-        "--web.listen-address=" + server->address(),
-        "--web.console.templates=" + server->directory_,
-        "--web.console.libraries=" + server->directory_,
-        "--log.level=warn",
-    };
-    argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
-    server->process_ = std::make_unique<ChildProcess>(
-        argv, server->directory_ + "/prometheus-" + std::to_string(attempt));
-    const bool ready = wait_until(
-        [&] {
-          if (!server->process_->running()) return true;
-          return http_get("127.0.0.1", server->port_, "/-/ready", std::chrono::seconds(2)).status ==
-                 200;
-        },
-        timeout);
-    if (ready && server->process_->running()) return server;
-    last_error = (ready ? "prometheus exited" : "prometheus not ready in time") +
-                 std::string("; its log: ") + tail(server->log(), 2000);
-  }
-  return last_error;
-}
-
-PrometheusServer::~PrometheusServer() {
-  if (process_) {
-    process_->signal(SIGTERM);
-    process_->wait(std::chrono::seconds(10));
-    process_.reset();  // SIGKILL if still running
-  }
-  if (!directory_.empty() && std::getenv("FAIRWATCH_KEEP_TEST_DIRS") == nullptr) {
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
-  }
+  std::string error = server->process_->start(
+      [&](const std::string& address) {
+        std::vector<std::string> argv = {
+            kPrometheusPath,
+            "--config.file=" + config_path,
+            "--storage.tsdb.path=" + directory + "/data",
+            "--web.listen-address=" + address,
+            "--web.console.templates=" + directory,
+            "--web.console.libraries=" + directory,
+            "--log.level=warn",
+        };
+        argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+        return argv;
+      },
+      timeout);
+  if (!error.empty()) return error;
+  return server;
 }
 
 HttpResponse PrometheusServer::get(const std::string& path_and_query) const {
-  return http_get("127.0.0.1", port_, path_and_query);
+  return http_get("127.0.0.1", port(), path_and_query);
 }
 
 PrometheusQueryResult PrometheusServer::query(const std::string& promql) const {

@@ -13,8 +13,8 @@
 #include <variant>
 #include <vector>
 
-#include "child_process.h"
 #include "http_client.h"
+#include "server_process.h"
 
 namespace fairwatch::testing {
 
@@ -50,14 +50,13 @@ class PrometheusServer {
   static std::variant<std::unique_ptr<PrometheusServer>, std::string> start(
       const PrometheusOptions& options,
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
-  ~PrometheusServer();
   PrometheusServer(const PrometheusServer&) = delete;
   PrometheusServer& operator=(const PrometheusServer&) = delete;
 
-  int port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  const std::string& directory() const { return directory_; }
-  std::string log() const { return process_->stderr_text(); }
+  int port() const { return process_->port(); }
+  std::string address() const { return process_->address(); }
+  const std::string& directory() const { return process_->directory(); }
+  std::string log() const { return process_->log(); }
 
   // GETs an API path such as "/api/v1/targets" from this server.
   HttpResponse get(const std::string& path_and_query) const;
@@ -72,9 +71,7 @@ class PrometheusServer {
  private:
   PrometheusServer() = default;
 
-  int port_ = 0;
-  std::string directory_;
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<ServerProcess> process_;
 };
 
 }  // namespace fairwatch::testing
