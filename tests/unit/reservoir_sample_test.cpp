@@ -43,7 +43,7 @@ TEST(ReservoirSample, EveryValueIsEquallyLikelyToBeKept) {
     for (const double value : sample.values()) ++kept[static_cast<std::size_t>(value)];
   }
   for (int i = 0; i < kValues; ++i) {
-    EXPECT_NEAR(kept[static_cast<std::size_t>(i)], kRuns / 4, 275) << "value " << i;
+    EXPECT_NEAR(kept[static_cast<std::size_t>(i)], kRuns / 4.0, 275) << "value " << i;
   }
 }
 
