@@ -8,12 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <iomanip>
 #include <limits>
-#include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +17,7 @@
 #include "fairwatch/detectors/proportion.h"
 #include "fairwatch/detectors/significance.h"
 #include "fairwatch/detectors/stratified.h"
+#include "reference_csv.h"
 
 namespace fairwatch::detectors {
 namespace {
@@ -31,63 +28,8 @@ constexpr double kExact = 1e-6;
 // Below this R's own p-values are subnormal or 0: compare log p instead.
 constexpr double kSmallestComparableP = 1e-300;
 
-class Csv {
- public:
-  explicit Csv(const std::string& name) {
-    const std::string path = std::string(FAIRWATCH_TEST_DATA_DIR) + "/reference/" + name;
-    std::ifstream in(path);
-    std::string line;
-    if (!std::getline(in, line)) {
-      ADD_FAILURE() << "cannot read " << path;
-      return;
-    }
-    const std::vector<std::string> header = split(line, ',');
-    for (std::size_t i = 0; i < header.size(); ++i) {
-      columns_[header[i]] = i;
-    }
-    while (std::getline(in, line)) {
-      if (!line.empty()) {
-        rows_.push_back(split(line, ','));
-      }
-    }
-  }
-
-  std::size_t size() const { return rows_.size(); }
-  const std::string& at(std::size_t row, const std::string& column) const {
-    return rows_.at(row).at(columns_.at(column));
-  }
-  std::optional<double> number(std::size_t row, const std::string& column) const {
-    const std::string& text = at(row, column);
-    if (text == "NA") {
-      return std::nullopt;
-    }
-    return std::strtod(text.c_str(), nullptr);
-  }
-  std::uint64_t count(std::size_t row, const std::string& column) const {
-    return std::stoull(at(row, column));
-  }
-  std::string describe(std::size_t row) const {
-    std::string text = "row " + std::to_string(row + 2) + ":";
-    for (const std::string& cell : rows_.at(row)) {
-      text += " " + cell;
-    }
-    return text;
-  }
-
-  static std::vector<std::string> split(const std::string& text, char separator) {
-    std::vector<std::string> parts;
-    std::stringstream stream(text);
-    std::string part;
-    while (std::getline(stream, part, separator)) {
-      parts.push_back(part);
-    }
-    return parts;
-  }
-
- private:
-  std::map<std::string, std::size_t> columns_;
-  std::vector<std::vector<std::string>> rows_;
-};
+using fairwatch::test_support::Csv;
+using fairwatch::test_support::Near;
 
 // "s/n s/n …" → counts.
 std::vector<Counts> parse_groups(const std::string& text) {
@@ -98,19 +40,6 @@ std::vector<Counts> parse_groups(const std::string& text) {
         Counts{std::stoull(cell.substr(slash + 1)), std::stoull(cell.substr(0, slash))});
   }
   return groups;
-}
-
-::testing::AssertionResult Near(double actual, double expected, double relative) {
-  if (actual == expected) {
-    return ::testing::AssertionSuccess();
-  }
-  const double error = std::fabs(actual - expected);
-  if (std::isfinite(error) && error <= relative * std::fabs(expected)) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << std::setprecision(17) << actual << " vs expected " << expected << " (relative error "
-         << error / std::fabs(expected) << ")";
 }
 
 // Two-group cases: (group, reference) from the four leading columns.
