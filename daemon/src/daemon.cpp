@@ -328,7 +328,6 @@ class Daemon::Impl : public PartitionListener {
            {"system", std::string_view(event.labels.system)},
            {"stage", std::string_view(event.labels.stage)},
            {"attribute", std::string_view(event.labels.attribute)},
-           {"group", std::string_view(event.labels.group)},
            {"window", std::string_view(event.labels.window)}});
       if (!audit_) continue;
       if (const std::string error = audit_->append(audit_record(event, audit_context_));
