@@ -292,8 +292,9 @@ std::vector<AlertStatus> AlertEvaluator::statuses() const {
 std::vector<SavedAlertSeries> AlertEvaluator::save() const {
   std::vector<SavedAlertSeries> saved;
   for (const Series& series : adverse_) {
-    if (series.state.phase() != AlertPhase::inactive)
+    if (series.state.phase() != AlertPhase::inactive) {
       saved.push_back({series.labels, series.state});
+    }
   }
   return saved;
 }

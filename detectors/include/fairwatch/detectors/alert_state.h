@@ -35,7 +35,7 @@ struct AlertThresholds {
   // critical_below + deescalate_margin (the same band width as the clearing
   // hysteresis by default), so a ratio around critical_below does not flap.
   double deescalate_margin = 0.05;
-  std::int64_t for_ms = 15 * 60 * 1000;  // how long the condition must hold; >= 0
+  std::int64_t for_ms = std::int64_t{15} * 60 * 1000;  // how long the condition must hold; >= 0
 };
 
 // What one evaluation observed about the series.
