@@ -31,7 +31,7 @@ struct Section {
 
 // Every top-level key, in reading order: a reader may use the sections before it.
 // A new section is one reader in sections.h and one row here.
-constexpr std::array<Section, 10> kSections = {{
+constexpr std::array<Section, 11> kSections = {{
     {"events", &internal::read_events, ""},
     {"attributes", &internal::read_attributes,
      "a non-empty list of attributes, each {name, field, groups}"},
@@ -42,6 +42,7 @@ constexpr std::array<Section, 10> kSections = {{
     {"source", &internal::read_source, ""},
     {"exporter", &internal::read_exporter, ""},
     {"checkpoint", &internal::read_checkpoint, ""},
+    {"alerts", &internal::read_alerts, ""},
     {"logging", &internal::read_logging, ""},
 }};
 

@@ -9,13 +9,14 @@
 #include "sections.h"
 
 namespace fairwatch::config::internal {
-namespace {
 
 std::string format_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", value);
   return text;
 }
+
+namespace {
 
 std::string joined_groups(const AttributeConfig& attribute) {
   std::string text;

@@ -392,15 +392,71 @@ std::string describe_state_shape_change(std::string_view saved, std::string_view
 //
 // magic "FWCKPT01"; u32 format version; u64 state shape fingerprint; string
 // state shape description; string topic; u64 partition count and per
-// partition i32 partition, i64 next offset; the engine state
+// partition i32 partition, i64 next offset; (version 2) u64 alert series
+// count and per series u8 kind, strings system, stage, attribute, group,
+// window, u8 phase, u8 severity, i64 since, i64 firing since; the engine state
 // (Engine::save_state), up to the last 4 bytes; u32 CRC-32 of every byte
 // before it.
 // Integers little-endian (detectors/state_codec.h).
 
 namespace {
 
+constexpr std::uint32_t kFirstFormatVersion = 1;  // no alert state
+// Bytes of the smallest encoded alert series: kind, 5 empty strings, phase,
+// severity, two times.
+constexpr std::size_t kMinAlertSeriesBytes = 1 + 5 * 8 + 1 + 1 + 8 + 8;
+
+void write_alerts(detectors::StateWriter& writer, const std::vector<SavedAlertSeries>& alerts) {
+  writer.write_u64(alerts.size());
+  for (const SavedAlertSeries& series : alerts) {
+    writer.write_u8(static_cast<std::uint8_t>(series.labels.kind));
+    writer.write_string(series.labels.system);
+    writer.write_string(series.labels.stage);
+    writer.write_string(series.labels.attribute);
+    writer.write_string(series.labels.group);
+    writer.write_string(series.labels.window);
+    writer.write_u8(static_cast<std::uint8_t>(series.state.phase()));
+    writer.write_u8(static_cast<std::uint8_t>(series.state.severity()));
+    writer.write_i64(series.state.since_ms());
+    writer.write_i64(series.state.firing_since_ms());
+  }
+}
+
+bool read_alerts(detectors::StateReader& reader, std::vector<SavedAlertSeries>& alerts) {
+  std::uint64_t count = 0;
+  if (!reader.read_count(count, std::numeric_limits<std::uint32_t>::max(), kMinAlertSeriesBytes)) {
+    return false;
+  }
+  alerts.resize(static_cast<std::size_t>(count));
+  for (SavedAlertSeries& series : alerts) {
+    std::uint8_t kind = 0;
+    std::uint8_t phase = 0;
+    std::uint8_t severity = 0;
+    std::int64_t since = 0;
+    std::int64_t firing_since = 0;
+    if (!reader.read_u8(kind) || !reader.read_string(series.labels.system) ||
+        !reader.read_string(series.labels.stage) || !reader.read_string(series.labels.attribute) ||
+        !reader.read_string(series.labels.group) || !reader.read_string(series.labels.window) ||
+        !reader.read_u8(phase) || !reader.read_u8(severity) || !reader.read_i64(since) ||
+        !reader.read_i64(firing_since)) {
+      return false;
+    }
+    // Only adverse-impact series are saved, and only pending or firing ones.
+    if (kind != static_cast<std::uint8_t>(AlertKind::adverse_impact) ||
+        phase > static_cast<std::uint8_t>(detectors::AlertPhase::firing) || phase == 0 ||
+        severity > static_cast<std::uint8_t>(detectors::AlertSeverity::critical)) {
+      return reader.fail();
+    }
+    series.labels.kind = AlertKind::adverse_impact;
+    series.state =
+        detectors::AlertState(static_cast<detectors::AlertPhase>(phase),
+                              static_cast<detectors::AlertSeverity>(severity), since, firing_since);
+  }
+  return true;
+}
+
 void write_body(detectors::StateWriter& writer, const Engine& engine,
-                const CheckpointPositions& positions) {
+                const CheckpointPositions& positions, const std::vector<SavedAlertSeries>& alerts) {
   const std::string description = state_shape_description(engine.config());
   writer.write_raw(kMagic);
   writer.write_u32(kCheckpointFormatVersion);
@@ -412,14 +468,16 @@ void write_body(detectors::StateWriter& writer, const Engine& engine,
     writer.write_i32(partition.partition);
     writer.write_i64(partition.next_offset);
   }
+  write_alerts(writer, alerts);
   engine.save_state(writer);
 }
 
 }  // namespace
 
-std::string encode_checkpoint(const Engine& engine, const CheckpointPositions& positions) {
+std::string encode_checkpoint(const Engine& engine, const CheckpointPositions& positions,
+                              const std::vector<SavedAlertSeries>& alerts) {
   detectors::StateWriter writer;
-  write_body(writer, engine, positions);
+  write_body(writer, engine, positions, alerts);
   writer.write_raw(crc_bytes(crc32_of(writer.bytes())));
   return writer.release();
 }
@@ -443,8 +501,9 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine) {
   detectors::StateReader reader(body.substr(kMagic.size()));
   std::uint32_t version = 0;
   if (!reader.read_u32(version)) return corrupt("truncated header");
-  if (version != kCheckpointFormatVersion) {
-    return corrupt("format version " + std::to_string(version) + "; this build reads version " +
+  if (version != kCheckpointFormatVersion && version != kFirstFormatVersion) {
+    return corrupt("format version " + std::to_string(version) + "; this build reads versions " +
+                   std::to_string(kFirstFormatVersion) + " to " +
                    std::to_string(kCheckpointFormatVersion));
   }
   std::uint64_t fingerprint = 0;
@@ -476,6 +535,10 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine) {
       return corrupt("truncated positions");
     }
   }
+  if (version >= 2 && !read_alerts(reader, result.alerts)) {
+    return corrupt("alert state malformed at byte " +
+                   std::to_string(kMagic.size() + reader.position()));
+  }
   if (!engine.restore_state(reader)) {
     return corrupt("engine state malformed at byte " +
                    std::to_string(kMagic.size() + reader.position()) + " of " +
@@ -486,7 +549,8 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine) {
 }
 
 std::string write_checkpoint(const std::string& directory, const Engine& engine,
-                             const CheckpointPositions& positions) {
+                             const CheckpointPositions& positions,
+                             const std::vector<SavedAlertSeries>& alerts) {
   if (std::string error = make_directories(directory); !error.empty()) return error;
   const std::string final_path = (std::filesystem::path(directory) / kCheckpointFileName).string();
   const std::string temp_path =
@@ -502,7 +566,7 @@ std::string write_checkpoint(const std::string& directory, const Engine& engine,
   {
     FileSink sink(fd, temp_path);
     detectors::StateWriter writer(sink);
-    write_body(writer, engine, positions);
+    write_body(writer, engine, positions, alerts);
     writer.flush();
     error = sink.error();
     if (error.empty()) error = write_all(fd, crc_bytes(sink.crc()), temp_path);

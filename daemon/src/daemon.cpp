@@ -6,10 +6,14 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <vector>
 
 #include "fairwatch/config/load.h"
+#include "fairwatch/daemon/alert_evaluator.h"
+#include "fairwatch/daemon/audit_log.h"
 #include "fairwatch/daemon/checkpoint.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/exporter.h"
@@ -25,6 +29,20 @@ double unix_seconds_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The SHA-256 of the config file's bytes, or of `text` without a file.
+std::string config_digest(const std::string& path, const std::string& text) {
+  if (path.empty()) return sha256_hex(text);
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return sha256_hex(bytes);
+}
+
 }  // namespace
 
 class Daemon::Impl : public PartitionListener {
@@ -32,10 +50,18 @@ class Daemon::Impl : public PartitionListener {
   Impl(std::shared_ptr<const config::Config> config, DaemonOptions options)
       : config_(std::move(config)),
         options_(std::move(options)),
-        engine_(std::make_unique<Engine>(*config_)) {}
+        engine_(std::make_unique<Engine>(*config_)),
+        alerts_(*config_) {}
 
   std::string start() {
     if (std::string error = restore(); !error.empty()) return error;
+    audit_context_ = {config_.get(), config_digest(options_.config_path, options_.config_text)};
+    if (const std::string path = config::audit_log_path(*config_); !path.empty()) {
+      auto audit = AuditLog::open(path);
+      if (auto* error = std::get_if<std::string>(&audit))
+        return "cannot open the audit log: " + *error;
+      audit_ = std::move(std::get<std::unique_ptr<AuditLog>>(audit));
+    }
     auto exporter = Exporter::start(*config_);
     if (auto* error = std::get_if<std::string>(&exporter)) {
       return "cannot serve metrics on " + config_->exporter.listen + ": " + *error;
@@ -72,7 +98,9 @@ class Daemon::Impl : public PartitionListener {
     const EventSource::Handler handler = [this](const SourceMessage& message) { consume(message); };
     while (!stop_.load()) {
       if (reload_.exchange(false)) reload();
+      const std::uint64_t read_before = engine_->counters().read;
       const PollStatus status = source_->poll(std::chrono::milliseconds(100), 10'000, handler);
+      if (engine_->counters().read != read_before) last_event_received_ms_ = unix_ms_now();
       if (status == PollStatus::fatal) {
         log.error("fatal Kafka error: stopping",
                   {{"error", std::string_view(source_->fatal_error())}});
@@ -156,6 +184,7 @@ class Daemon::Impl : public PartitionListener {
         for (const PartitionOffset& p : loaded.positions.partitions) {
           next_offsets_[p.partition] = p.next_offset;
         }
+        alerts_.restore(loaded.alerts);
         log.info("checkpoint restored",
                  {{"partitions", static_cast<std::int64_t>(next_offsets_.size())},
                   {"events", static_cast<std::int64_t>(engine_->counters().read)}});
@@ -209,15 +238,25 @@ class Daemon::Impl : public PartitionListener {
     for (const auto& [partition, offset] : next_offsets_) {
       positions_.partitions.push_back({partition, offset});
     }
-    const std::string error = write_checkpoint(config_->checkpoint.path, *engine_, positions_);
+    // Every transition the checkpoint reflects is durable in the audit log first.
+    if (audit_) {
+      if (const std::string error = audit_->sync(); !error.empty()) {
+        Log::global().write_limited("audit.sync", std::chrono::seconds(30), LogLevel::error,
+                                    "audit log sync failed", {{"error", std::string_view(error)}});
+      }
+    }
+    const std::string error =
+        write_checkpoint(config_->checkpoint.path, *engine_, positions_, alerts_.save());
     if (!error.empty()) {
       ++checkpoint_failures_;
+      ++consecutive_checkpoint_failures_;
       Log::global().write_limited(
           "checkpoint", std::chrono::seconds(30), LogLevel::error, "checkpoint failed",
           {{"error", std::string_view(error)}, {"why", std::string_view(why)}});
       return;
     }
     checkpoint_success_seconds_ = unix_seconds_now();
+    consecutive_checkpoint_failures_ = 0;
     // Only partitions still assigned can be committed by this member.
     std::vector<PartitionOffset> owned;
     for (const std::int32_t partition : source_->assignment()) {
@@ -245,6 +284,8 @@ class Daemon::Impl : public PartitionListener {
     snapshot.config_reload_failures_total = reload_failures_;
     snapshot.rebalances_total = rebalances_;
     snapshot.dead_letter_failures_total = dead_letter_ ? dead_letter_->failures() : 0;
+    evaluate_alerts(report, health);
+    snapshot.alert_audit_failures_total = audit_failures_;
     exporter_->publish_operations(snapshot);
     update_readiness(health);
     if (options_.on_report) options_.on_report(report);
@@ -252,6 +293,53 @@ class Daemon::Impl : public PartitionListener {
     std::snprintf(status, sizeof status, "STATUS=consuming: %" PRIu64 " events, %zu partitions",
                   engine_->counters().read, health.assigned_partitions);
     notify(status);
+  }
+
+  // Evaluates every alert at this tick, audits and exports the transitions.
+  void evaluate_alerts(const Report& report, const SourceHealth& health) {
+    const std::int64_t now_ms = unix_ms_now();
+    std::vector<AlertEvent> events = alerts_.evaluate_adverse_impact(report, now_ms);
+    OperationalInputs inputs;
+    inputs.kafka_connected = health.connected;
+    inputs.assigned_partitions = health.assigned_partitions;
+    inputs.last_event_received_ms = last_event_received_ms_;
+    inputs.consumer_lag_messages = health.lag_messages;
+    if (checkpoint_success_seconds_) {
+      inputs.checkpoint_last_success_ms =
+          static_cast<std::int64_t>(*checkpoint_success_seconds_ * 1000.0);
+    }
+    inputs.started_ms = static_cast<std::int64_t>(started_seconds_ * 1000.0);
+    inputs.consecutive_checkpoint_failures = consecutive_checkpoint_failures_;
+    std::vector<AlertEvent> operational = alerts_.evaluate_operations(inputs, now_ms);
+    events.insert(events.end(), std::make_move_iterator(operational.begin()),
+                  std::make_move_iterator(operational.end()));
+    report_alerts(events);
+  }
+
+  // Logs, audits and exports `events` (and the current statuses).
+  void report_alerts(const std::vector<AlertEvent>& events) {
+    for (const AlertEvent& event : events) {
+      if (!event.reported()) continue;
+      Log::global().info(
+          "alert transition",
+          {{"alert", std::string_view(to_string(event.labels.kind))},
+           {"severity", std::string_view(detectors::to_string(event.severity))},
+           {"change", std::string_view(detectors::to_string(event.transition.change))},
+           {"system", std::string_view(event.labels.system)},
+           {"stage", std::string_view(event.labels.stage)},
+           {"attribute", std::string_view(event.labels.attribute)},
+           {"window", std::string_view(event.labels.window)}});
+      if (!audit_) continue;
+      if (const std::string error = audit_->append(audit_record(event, audit_context_));
+          !error.empty()) {
+        ++audit_failures_;
+        Log::global().write_limited("audit.append", std::chrono::seconds(30), LogLevel::error,
+                                    "audit log write failed", {{"error", std::string_view(error)}});
+      }
+    }
+    const std::vector<AlertStatus> statuses = alerts_.statuses();
+    exporter_->publish_alerts(statuses, events);
+    if (options_.on_alerts) options_.on_alerts(statuses, events);
   }
 
   void update_readiness(const SourceHealth& health) {
@@ -288,8 +376,11 @@ class Daemon::Impl : public PartitionListener {
       return;
     }
     engine_->reload(*next);
+    const std::vector<AlertEvent> reset = alerts_.reload(*next, unix_ms_now());
     retired_configs_.push_back(config_);  // the engine referred to it until now
     config_ = std::move(next);
+    audit_context_ = {config_.get(), config_digest(options_.config_path, options_.config_text)};
+    if (!reset.empty()) report_alerts(reset);
     Log::global().set_level(config_->logging.level);
     ++reloads_;
     log.info("config reloaded", {{"path", std::string_view(options_.config_path)}});
@@ -312,6 +403,9 @@ class Daemon::Impl : public PartitionListener {
       return "exporter";
     }
     if (config_->checkpoint.path != next.checkpoint.path) return "checkpoint.path";
+    if (config::audit_log_path(*config_) != config::audit_log_path(next)) {
+      return "alerts.audit_log";
+    }
     if (config_->events.dedupe_horizon_seconds != next.events.dedupe_horizon_seconds) {
       return "events.dedupe_horizon";
     }
@@ -326,6 +420,12 @@ class Daemon::Impl : public PartitionListener {
   std::vector<std::shared_ptr<const config::Config>> retired_configs_;
   DaemonOptions options_;
   std::unique_ptr<Engine> engine_;
+  AlertEvaluator alerts_;
+  std::unique_ptr<AuditLog> audit_;  // null when alerts.audit_log is ""
+  AuditContext audit_context_;
+  std::uint64_t audit_failures_ = 0;
+  std::optional<std::int64_t> last_event_received_ms_;  // wall clock
+  std::uint64_t consecutive_checkpoint_failures_ = 0;
   std::unique_ptr<Exporter> exporter_;
   std::unique_ptr<EventSource> source_;
   std::unique_ptr<DeadLetterSink> dead_letter_;

@@ -11,6 +11,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -145,6 +146,33 @@ class LiveTable {
 
   void set_metrics_port(int port) { metrics_port_ = port; }
 
+  // Remembers the shown groups' alert states and the transitions to print.
+  void alerts(const std::vector<AlertStatus>& statuses, const std::vector<AlertEvent>& events) {
+    states_.clear();
+    for (const AlertStatus& status : statuses) {
+      if (!shown(*status.labels)) continue;
+      std::string state = detectors::to_string(status.phase);
+      if (status.phase == detectors::AlertPhase::firing) {
+        state += std::string(" ") + detectors::to_string(status.severity);
+      }
+      if (status.phase != detectors::AlertPhase::inactive) states_[status.labels->group] = state;
+    }
+    for (const AlertEvent& event : events) {
+      if (!shown(event.labels)) continue;
+      const std::int64_t elapsed_ms = now_ms() - start_ms_;
+      char line[256];
+      std::snprintf(line, sizeof line, "%02" PRId64 ":%02" PRId64 "  %s %s: %s%s%s (ratio %s)\n",
+                    elapsed_ms / 60000, elapsed_ms / 1000 % 60, event.labels.group.c_str(),
+                    to_string(event.labels.kind), detectors::to_string(event.transition.change),
+                    event.reported() ? " " : "",
+                    event.reported() ? detectors::to_string(event.severity) : "",
+                    ratio_text(event.evidence.ratio).c_str());
+      transitions_.emplace_back(line);
+      if (!terminal_) std::fputs(line, out_);  // logs get each line once, as it happens
+    }
+    if (transitions_.size() > 8) transitions_.erase(transitions_.begin(), transitions_.end() - 8);
+  }
+
   void show(const Report& report, std::uint64_t produced) {
     const auto now = std::chrono::steady_clock::now();
     if (!terminal_ && now - last_ < std::chrono::seconds(10)) return;  // logs stay readable
@@ -169,8 +197,8 @@ class LiveTable {
     std::snprintf(line, sizeof line, "%s / %s / %s, last %s\n", kShownSystem, kShownStage,
                   kShownAttribute, kShownWindow);
     text += line;
-    std::snprintf(line, sizeof line, "%-12s %10s %8s %24s %-13s %10s\n", "group", "applicants",
-                  "rate", "impact ratio (95% CI)", "four-fifths", "p (adj.)");
+    std::snprintf(line, sizeof line, "%-12s %10s %8s %24s %-13s %10s  %s\n", "group", "applicants",
+                  "rate", "impact ratio (95% CI)", "four-fifths", "p (adj.)", "alert");
     text += line;
     for (const GroupRow& row : report.groups) {
       if (row.system != kShownSystem || row.stage != kShownStage ||
@@ -189,10 +217,19 @@ class LiveTable {
       }
       char p[16] = "-";
       if (s.p_value_adjusted) std::snprintf(p, sizeof p, "%.2g", *s.p_value_adjusted);
-      std::snprintf(line, sizeof line, "%-12s %10" PRIu64 " %8s %24s %-13s %10s\n",
+      const auto state = states_.find(row.group);
+      std::snprintf(line, sizeof line, "%-12s %10" PRIu64 " %8s %24s %-13s %10s  %s\n",
                     row.group.c_str(), s.counts.applicants, rate, ratio,
-                    row.unknown ? "-" : to_string(s.four_fifths), p);
+                    row.unknown ? "-" : to_string(s.four_fifths), p,
+                    state == states_.end() ? "-" : state->second.c_str());
       text += line;
+    }
+    if (terminal_) {
+      text +=
+          "\nalert transitions (adverse impact: ratio < 0.8 and significant, held 15 s of "
+          "event time; clears above 0.85):\n";
+      if (transitions_.empty()) text += "  none yet\n";
+      for (const std::string& transition : transitions_) text += "  " + transition;
     }
     text += terminal_ ? "\nCtrl-C stops the demo.\n" : "\n";
     std::fputs(text.c_str(), out_);
@@ -206,6 +243,20 @@ class LiveTable {
   std::int64_t bias_from_ms_;
   int metrics_port_;
   std::chrono::steady_clock::time_point last_{};
+  std::map<std::string, std::string> states_;  // group -> "pending", "firing warning", …
+  std::vector<std::string> transitions_;       // the latest transition lines
+
+  static bool shown(const AlertLabels& labels) {
+    return labels.kind == AlertKind::adverse_impact && labels.system == kShownSystem &&
+           labels.stage == kShownStage && labels.attribute == kShownAttribute &&
+           labels.window == kShownWindow;
+  }
+  static std::string ratio_text(const std::optional<double>& ratio) {
+    if (!ratio) return "-";
+    char text[16];
+    std::snprintf(text, sizeof text, "%.2f", *ratio);
+    return text;
+  }
 };
 
 }  // namespace
@@ -242,6 +293,7 @@ int run_demo(const Arguments& arguments, std::FILE* out, std::FILE* err) {
   }
   const std::string directory = directory_template;
   config.checkpoint.path = directory + "/checkpoint";
+  config.alerts.audit_log = directory + "/audit.jsonl";  // kept after the demo
   config.exporter.listen = options->listen;
   config.source.kafka = config::KafkaConfig{
       kafka.bootstraps(), kTopic, "fairwatch-demo", {{"session.timeout.ms", "6000"}}, ""};
@@ -259,6 +311,11 @@ int run_demo(const Arguments& arguments, std::FILE* out, std::FILE* err) {
   LiveTable table(out, start_ms, bias_from_ms, 0);
   DaemonOptions daemon_options;
   daemon_options.notify_systemd = false;
+  daemon_options.config_text = kLiveDemoConfigYaml;
+  daemon_options.on_alerts = [&](const std::vector<AlertStatus>& statuses,
+                                 const std::vector<AlertEvent>& events) {
+    table.alerts(statuses, events);
+  };
   daemon_options.on_report = [&](const Report& report) { table.show(report, producer.produced()); };
   auto shared_config = std::make_shared<const config::Config>(std::move(config));
   auto created = Daemon::create(shared_config, std::move(daemon_options));
@@ -290,11 +347,15 @@ int run_demo(const Arguments& arguments, std::FILE* out, std::FILE* err) {
   stop.store(true);
   producer_thread.join();
   signal_thread.join();
-  std::fprintf(out,
-               "\nThe demo has ended. What you saw: the synthetic screener was fair for %" PRId64
-               " s, then selected women 40%% less often;\nfairwatch's impact ratio for women fell "
-               "below the four-fifths line (0.8) as the evidence accumulated.\nDaemon log: %s\n",
-               options->bias_after_seconds, (directory + "/fairwatchd.log").c_str());
+  std::fprintf(
+      out,
+      "\nThe demo has ended. What you saw: the synthetic screener was fair for %" PRId64
+      " s, then selected women 40%% less often;\nfairwatch's impact ratio for women fell "
+      "below the four-fifths line (0.8) as the evidence accumulated, and the adverse-impact alert\n"
+      "fired once that was significant for 15 s of event time.\nDaemon log: %s\n"
+      "Alert audit log: %s\n",
+      options->bias_after_seconds, (directory + "/fairwatchd.log").c_str(),
+      (directory + "/audit.jsonl").c_str());
   Log::global().set_output(stderr);
   if (log_file != nullptr) std::fclose(log_file);
   std::error_code ignored;

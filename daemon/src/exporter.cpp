@@ -253,6 +253,12 @@ struct GroupSeries {
   std::array<OptionalGauge, kGroupGaugeCount> gauges;
 };
 
+// fairwatch_alert_active of one adverse-impact series: both severities.
+struct AlertSeries {
+  Gauge* warning = nullptr;
+  Gauge* critical = nullptr;
+};
+
 // Series of one (system, stage, attribute, window).
 struct AttributeSeries {
   Labels labels;
@@ -325,6 +331,16 @@ struct Exporter::Impl {
   MirroredCounter rebalances;
   MirroredCounter dead_letter_failures;
 
+  // Alerts.
+  Family<Gauge>* alert_active = nullptr;
+  Family<Counter>* alert_transitions = nullptr;
+  std::unordered_map<std::string, AlertSeries> alert_series;  // adverse impact, by labels
+  // Per operational kind (index kind - 1): its one fairwatch_alert_active child.
+  std::array<Gauge*, kAllAlertKinds.size() - 1> operational_alerts{};
+  // Per (kind, severity, to): index (kind * 2 + severity) * 2 + (to == resolved).
+  std::array<Counter*, kAllAlertKinds.size() * 4> transition_counters{};
+  MirroredCounter audit_failures;
+
   std::unique_ptr<HttpServer> http;  // last: stops serving before the rest is destroyed
 
   void create_metrics();
@@ -335,7 +351,57 @@ struct Exporter::Impl {
   void publish_events(const EngineCounters& counters);
   void update_bucket_map(const detectors::ScoreGrid& grid);
   void remove_stale();
+  void create_alert_metrics();
 };
+
+namespace {
+
+std::size_t transition_index(AlertKind kind, detectors::AlertSeverity severity, bool resolved) {
+  return (static_cast<std::size_t>(kind) * 2 + static_cast<std::size_t>(severity)) * 2 +
+         (resolved ? 1 : 0);
+}
+
+Labels alert_labels(const AlertLabels& alert, detectors::AlertSeverity severity) {
+  return {{"alert", to_string(alert.kind)}, {"severity", detectors::to_string(severity)},
+          {"system", alert.system},         {"stage", alert.stage},
+          {"attribute", alert.attribute},   {"group", alert.group},
+          {"window", alert.window}};
+}
+
+}  // namespace
+
+void Exporter::Impl::create_alert_metrics() {
+  Registry& r = *registry;
+  alert_active = &gauge_family(r, "fairwatch_alert_active",
+                               "1 while the alert fires at this severity, else 0 (after it "
+                               "cleared or while it fires at the other severity).");
+  alert_transitions = &counter_family(r, "fairwatch_alert_transitions_total",
+                                      "Alert transitions to firing (new or changed severity) and "
+                                      "to resolved.");
+  for (const AlertKind kind : kAllAlertKinds) {
+    std::vector<detectors::AlertSeverity> severities = {detectors::AlertSeverity::warning,
+                                                        detectors::AlertSeverity::critical};
+    if (kind != AlertKind::adverse_impact) {
+      severities = {operational_severity(kind)};
+      AlertLabels labels;
+      labels.kind = kind;
+      operational_alerts[static_cast<std::size_t>(kind) - 1] =
+          &alert_active->Add(alert_labels(labels, operational_severity(kind)));
+    }
+    for (const detectors::AlertSeverity severity : severities) {
+      for (const bool resolved : {false, true}) {
+        transition_counters[transition_index(kind, severity, resolved)] =
+            &alert_transitions->Add({{"alert", to_string(kind)},
+                                     {"severity", detectors::to_string(severity)},
+                                     {"to", resolved ? "resolved" : "firing"}});
+      }
+    }
+  }
+  audit_failures = MirroredCounter(
+      counter_family(r, "fairwatch_alert_audit_failures_total",
+                     "Alert transitions that could not be written to the audit log.")
+          .Add({}));
+}
 
 void Exporter::Impl::create_metrics() {
   Registry& r = *registry;
@@ -414,6 +480,7 @@ void Exporter::Impl::create_metrics() {
       counter_family(r, "fairwatch_dead_letter_failures_total",
                      "Rejected events that could not be copied to the dead-letter topic.")
           .Add({}));
+  create_alert_metrics();
   gauge_family(r, "fairwatch_build_info", "Always 1; the version label names the build.")
       .Add({{"version", version()}})
       .Set(1);
@@ -707,6 +774,45 @@ void Exporter::publish_operations(const OperationalSnapshot& snapshot) {
   impl.rebalances.publish(snapshot.rebalances_total, "fairwatch_kafka_rebalances_total");
   impl.dead_letter_failures.publish(snapshot.dead_letter_failures_total,
                                     "fairwatch_dead_letter_failures_total");
+  impl.audit_failures.publish(snapshot.alert_audit_failures_total,
+                              "fairwatch_alert_audit_failures_total");
+}
+
+void Exporter::publish_alerts(const std::vector<AlertStatus>& statuses,
+                              const std::vector<AlertEvent>& events) {
+  Impl& impl = *impl_;
+  for (const AlertStatus& status : statuses) {
+    const AlertLabels& labels = *status.labels;
+    const bool firing = status.phase == detectors::AlertPhase::firing;
+    if (labels.kind != AlertKind::adverse_impact) {
+      impl.operational_alerts[static_cast<std::size_t>(labels.kind) - 1]->Set(firing ? 1 : 0);
+      continue;
+    }
+    impl.key.clear();
+    for (const std::string* part :
+         {&labels.system, &labels.stage, &labels.attribute, &labels.group, &labels.window}) {
+      append_key(impl.key, *part);
+    }
+    auto it = impl.alert_series.find(impl.key);
+    if (it == impl.alert_series.end()) {
+      if (!firing) continue;  // children appear once the series has fired
+      AlertSeries series;
+      series.warning =
+          &impl.alert_active->Add(alert_labels(labels, detectors::AlertSeverity::warning));
+      series.critical =
+          &impl.alert_active->Add(alert_labels(labels, detectors::AlertSeverity::critical));
+      it = impl.alert_series.emplace(impl.key, series).first;
+    }
+    const bool critical = status.severity == detectors::AlertSeverity::critical;
+    it->second.warning->Set(firing && !critical ? 1 : 0);
+    it->second.critical->Set(firing && critical ? 1 : 0);
+  }
+  for (const AlertEvent& event : events) {
+    if (!event.reported()) continue;
+    const bool resolved = event.transition.to != detectors::AlertPhase::firing;
+    impl.transition_counters[transition_index(event.labels.kind, event.severity, resolved)]
+        ->Increment();
+  }
 }
 
 void Exporter::set_ready(bool ready, const std::string& reason) {

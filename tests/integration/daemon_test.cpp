@@ -1,9 +1,11 @@
 // fairwatchd as a separate process against librdkafka's mock cluster (over
 // TCP): counts and gauges scraped from /metrics against the truth known from
 // the generator; kill -9 and SIGTERM restarts; a broker outage; bad events
-// and the dead-letter topic; SIGHUP reloads.
+// and the dead-letter topic; SIGHUP reloads; an adverse-impact alert firing
+// on biased events and resolving after them, with its audit records.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <simdjson.h>
 
 #include <atomic>
 #include <filesystem>
@@ -450,6 +452,119 @@ TEST_F(DaemonTest, InvalidConfigIsRefusedWithEveryError) {
   const std::string logs = process.stderr_text();
   EXPECT_NE(logs.find(path + ":1:"), std::string::npos) << logs;
   EXPECT_NE(logs.find(path + ":2:"), std::string::npos) << logs;
+}
+
+}  // namespace
+}  // namespace fairwatch::testing
+
+namespace fairwatch::testing {
+namespace {
+
+// Events from `adm`, four per second of event time for `seconds` from start_ms.
+Stream timed_batch(SyntheticAdm& adm, std::int64_t start_ms, int seconds) {
+  Stream stream;
+  for (int i = 0; i < seconds * 4; ++i) {
+    SyntheticEvent event = adm.next(start_ms + std::int64_t{i} * 250);
+    stream.payloads.push_back(std::move(event.payload));
+    stream.keys.push_back(std::move(event.key));
+  }
+  return stream;
+}
+
+TEST_F(DaemonTest, AdverseImpactAlertFiresOnBiasAndResolvesAfterItWithAuditRecords) {
+  ASSERT_TRUE(cluster_.create_topic("alerting", 4));
+  DaemonHarness harness("alerts", cluster_.bootstraps(), "alerting",
+                        "alerts:\n  adverse_impact: {for: 10m, windows: [1h]}\n");
+  const std::int64_t start_ms = (std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count() /
+                                 1000 * 1000) -
+                                std::int64_t{6} * 3'600'000;
+  SyntheticAdmOptions options;
+  options.seed = 5;
+  options.bias.after_time_ms = start_ms + 30 * 60'000;  // women selected 40% less often
+  SyntheticAdm adm(options);
+  harness.start();
+  // Produces one batch and waits until the daemon has evaluated its last event.
+  const auto send = [&](std::int64_t from_ms, int seconds) {
+    const Stream batch = timed_batch(adm, from_ms, seconds);
+    ASSERT_TRUE(cluster_.produce("alerting", -1, batch.payloads, batch.keys));
+    const double last_s = static_cast<double>(from_ms) / 1000 + seconds - 0.25;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          const auto samples = harness.scrape();
+          return samples &&
+                 samples->get("fairwatch_last_event_timestamp_seconds").value_or(0) >= last_s;
+        },
+        30s))
+        << harness.logs();
+  };
+  const Labels female = {{"alert", "adverse_impact"}, {"system", "cv-screener-v3"},
+                         {"stage", "screening"},      {"attribute", "sex"},
+                         {"group", "female"},         {"window", "1h"}};
+  const auto firing = [&] {
+    const auto samples = harness.scrape();
+    return samples ? samples->sum("fairwatch_alert_active", female) : -1.0;
+  };
+
+  const auto bias_started = std::chrono::steady_clock::now();
+  send(start_ms, 30 * 60);  // 30 minutes unbiased
+  EXPECT_EQ(firing(), 0.0);
+  for (int quarter = 0; quarter < 4; ++quarter) {  // one hour biased, a quarter at a time
+    send(start_ms + (30 + 15 * quarter) * 60'000, 15 * 60);
+  }
+  ASSERT_TRUE(wait_until([&] { return firing() == 1.0; }, 10s)) << harness.logs();
+  std::printf(
+      "adverse_impact fired %.1f s after the biased events were first produced\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - bias_started).count());
+  const auto samples = harness.scrape();
+  ASSERT_TRUE(samples);
+  EXPECT_GE(samples->sum("fairwatch_alert_transitions_total",
+                         {{"alert", "adverse_impact"}, {"to", "firing"}}),
+            1.0);
+
+  // Two hours later the window holds only unbiased decisions: it resolves.
+  options.bias.after_time_ms.reset();
+  SyntheticAdm fair(options);
+  const Stream after = timed_batch(fair, start_ms + 3 * 3'600'000, 30 * 60);
+  ASSERT_TRUE(cluster_.produce("alerting", -1, after.payloads, after.keys));
+  ASSERT_TRUE(wait_until([&] { return firing() == 0.0; }, 30s)) << harness.logs();
+  EXPECT_GE(harness.scrape()->sum("fairwatch_alert_transitions_total",
+                                  {{"alert", "adverse_impact"}, {"to", "resolved"}}),
+            1.0);
+
+  harness.process().signal(SIGTERM);
+  EXPECT_EQ(harness.process().wait(30s), 0) << harness.logs();
+  // The audit log: a firing then a resolved record for the group, with evidence.
+  const std::string audit_path =
+      ::testing::TempDir() + "/alerts-" + std::to_string(getpid()) + "/state/audit.jsonl";
+  std::ifstream audit(audit_path);
+  ASSERT_TRUE(audit.good()) << audit_path;
+  std::vector<std::string> changes;
+  std::string line;
+  simdjson::dom::parser parser;
+  while (std::getline(audit, line)) {
+    EXPECT_EQ(line.find("cand-"), std::string::npos);
+    const simdjson::dom::element record = parser.parse(line);
+    if (std::string_view(record["alert"]) != "adverse_impact" ||
+        std::string_view(record["labels"]["system"]) != "cv-screener-v3" ||
+        std::string_view(record["labels"]["stage"]) != "screening" ||
+        std::string_view(record["labels"]["group"]) != "female") {
+      continue;
+    }
+    changes.emplace_back(std::string_view(record["to"]));
+    EXPECT_EQ(std::string_view(record["id"]).size(), 32u);
+    EXPECT_EQ(std::string_view(record["config_sha256"]).size(), 64u);
+    if (changes.size() == 1) {
+      EXPECT_TRUE(record["counts"]["reference_group"].is_string());
+      EXPECT_LT(double(record["ratio"]), 0.8);
+      EXPECT_LT(double(record["p_values"]["z_adjusted"]), 0.05);
+      EXPECT_GE(std::uint64_t(record["counts"]["group"]["applicants"]), 30u);
+    }
+  }
+  ASSERT_GE(changes.size(), 2u);
+  EXPECT_EQ(changes.front(), "firing");
+  EXPECT_EQ(changes.back(), "resolved");
 }
 
 }  // namespace

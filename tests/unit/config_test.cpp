@@ -126,7 +126,91 @@ TEST(ConfigExamples, ReferenceExampleHoldsTheDefaults) {
   EXPECT_EQ(config.checkpoint.on_config_change, defaults.checkpoint.on_config_change);
   EXPECT_EQ(config.checkpoint.max_age_seconds, defaults.checkpoint.max_age_seconds);
   EXPECT_EQ(config.logging.level, defaults.logging.level);
+  const auto& alert = config.alerts.adverse_impact;
+  EXPECT_EQ(alert.ratio_below, defaults.alerts.adverse_impact.ratio_below);
+  EXPECT_EQ(alert.clear_above, defaults.alerts.adverse_impact.clear_above);
+  EXPECT_EQ(alert.critical_below, defaults.alerts.adverse_impact.critical_below);
+  EXPECT_EQ(alert.for_seconds, defaults.alerts.adverse_impact.for_seconds);
+  EXPECT_EQ(alert.windows, defaults.alerts.adverse_impact.windows);
+  EXPECT_EQ(config.alerts.stale_after_seconds, defaults.alerts.stale_after_seconds);
+  EXPECT_EQ(config.alerts.kafka_disconnected_for_seconds,
+            defaults.alerts.kafka_disconnected_for_seconds);
+  EXPECT_EQ(config.alerts.lag_growing_for_seconds, defaults.alerts.lag_growing_for_seconds);
+  EXPECT_EQ(config.alerts.lag_growing_min_messages, defaults.alerts.lag_growing_min_messages);
+  EXPECT_EQ(config.alerts.checkpoint_failures, defaults.alerts.checkpoint_failures);
+  EXPECT_EQ(config.alerts.audit_log, defaults.alerts.audit_log);
+  EXPECT_EQ(audit_log_path(config), "/var/lib/fairwatch/audit.jsonl");
   ASSERT_EQ(config.attributes.size(), 1u);
+}
+
+// ---------------------------------------------------------------- alerts
+
+TEST(ConfigAlerts, ReadsEveryKeyAndResolvesWindowsByLength) {
+  const Config config = valid(kAttribute +
+                              "windows: [1h, 24h, 7d]\n"
+                              "checkpoint: {path: /srv/fw}\n"
+                              "alerts:\n"
+                              "  adverse_impact: {ratio_below: 0.75, clear_above: 0.9, "
+                              "critical_below: 0.4, for: 30m, windows: [1d, 7d]}\n"
+                              "  stale_after: 2h\n"
+                              "  kafka_disconnected_for: 90s\n"
+                              "  lag_growing_for: 5m\n"
+                              "  lag_growing_min_messages: 10\n"
+                              "  checkpoint_failures: 5\n"
+                              "  audit_log: /srv/audit/fw.jsonl\n");
+  const AdverseImpactAlertConfig& alert = config.alerts.adverse_impact;
+  EXPECT_EQ(alert.ratio_below, 0.75);
+  EXPECT_EQ(alert.clear_above, 0.9);
+  EXPECT_EQ(alert.critical_below, 0.4);
+  EXPECT_EQ(alert.for_seconds, 1800);
+  EXPECT_EQ(alert.windows, (std::vector<std::string>{"24h", "7d"}));  // 1d is the 24h window
+  EXPECT_EQ(config.alerts.stale_after_seconds, 7200);
+  EXPECT_EQ(config.alerts.kafka_disconnected_for_seconds, 90);
+  EXPECT_EQ(config.alerts.lag_growing_for_seconds, 300);
+  EXPECT_EQ(config.alerts.lag_growing_min_messages, 10u);
+  EXPECT_EQ(config.alerts.checkpoint_failures, 5u);
+  EXPECT_EQ(audit_log_path(config), "/srv/audit/fw.jsonl");
+
+  EXPECT_EQ(audit_log_path(valid(kAttribute + "checkpoint: {path: /srv/fw}\n")),
+            "/srv/fw/audit.jsonl");
+  EXPECT_EQ(audit_log_path(valid(kAttribute + "alerts: {audit_log: \"\"}\n")), "");
+}
+
+TEST(ConfigAlerts, ThresholdOrderDurationsWindowsAndUnknownKeysAreErrors) {
+  EXPECT_EQ(
+      errors_of(kAttribute + "windows: [1h, 24h]\n"
+                             "alerts:\n"
+                             "  adverse_impact: {ratio_below: 0.8, clear_above: 0.7, for: 0s, "
+                             "windows: [7d, all, 1h, 60m]}\n"
+                             "  stale_after: soon\n"
+                             "  checkpoint_failures: 0\n"
+                             "  pager: on\n"),
+      (std::vector<std::string>{
+          "test.yaml:4:51: alerts.adverse_impact.clear_above: expected clear_above >= "
+          "ratio_below (0.7 < 0.8), got \"0.7\"",
+          "test.yaml:4:61: alerts.adverse_impact.for: expected a duration of at least 1s, "
+          "e.g. 15m, got \"0s\"",
+          "test.yaml:4:75: alerts.adverse_impact.windows[0]: expected one of the configured "
+          "windows (1h, 24h), got \"7d\"",
+          "test.yaml:4:79: alerts.adverse_impact.windows[1]: expected one of the configured "
+          "windows (1h, 24h), got \"all\"",
+          "test.yaml:4:88: alerts.adverse_impact.windows[3]: expected one of the configured "
+          "windows (1h, 24h), each once, got \"60m\"",
+          "test.yaml:5:16: alerts.stale_after: expected a duration of at least 1s, e.g. 30m, "
+          "got \"soon\"",
+          "test.yaml:6:24: alerts.checkpoint_failures: expected an integer in [1, 1000000], "
+          "got \"0\"",
+          "test.yaml:7:3: alerts.pager: unknown key; expected one of: adverse_impact, "
+          "stale_after, kafka_disconnected_for, lag_growing_for, lag_growing_min_messages, "
+          "checkpoint_failures, audit_log",
+      }));
+  EXPECT_EQ(errors_of(kAttribute + "alerts: {adverse_impact: {critical_below: 0.8}}\n"),
+            (std::vector<std::string>{
+                "test.yaml:2:43: alerts.adverse_impact.critical_below: expected critical_below < "
+                "ratio_below (0.8 >= 0.8), got \"0.8\""}));
+  EXPECT_EQ(errors_of(kAttribute + "alerts: {adverse_impact: {ratio_below: 1.5}}\n"),
+            (std::vector<std::string>{"test.yaml:2:40: alerts.adverse_impact.ratio_below: "
+                                      "expected a number in (0, 1], got \"1.5\""}));
 }
 
 TEST(ConfigDaemonSections, ReadKafkaExporterCheckpointAndLogging) {
@@ -158,12 +242,11 @@ TEST(ConfigDaemonSections, ReadKafkaExporterCheckpointAndLogging) {
 }
 
 TEST(ConfigDaemonSections, EveryProblemIsReported) {
-  EXPECT_EQ(errors_of(kAttribute +
-                      "source:\n"
-                      "  kafka: {topic: t, dead_letter_topic: t}\n"
-                      "exporter: {listen: 'localhost', score_buckets: [0.5, 0.2]}\n"
-                      "checkpoint: {interval: 0s, on_config_change: keep}\n"
-                      "logging: {level: loud}\n"),
+  EXPECT_EQ(errors_of(kAttribute + "source:\n"
+                                   "  kafka: {topic: t, dead_letter_topic: t}\n"
+                                   "exporter: {listen: 'localhost', score_buckets: [0.5, 0.2]}\n"
+                                   "checkpoint: {interval: 0s, on_config_change: keep}\n"
+                                   "logging: {level: loud}\n"),
             (std::vector<std::string>{
                 "test.yaml:3:10: source.kafka.brokers: missing required key; expected a "
                 "non-empty list \"host:port,host:port\"",
@@ -389,18 +472,18 @@ TEST(ConfigErrors, UnreadableFileIsOneError) {
 
 TEST(ConfigUnknownKeys, AtTopLevelListTheAllowedKeys) {
   EXPECT_EQ(
-      errors_of(kAttribute + "alert: {}\n"),
+      errors_of(kAttribute + "pager: {}\n"),
       std::vector<std::string>{
-          "test.yaml:2:1: alert: unknown key; expected one of: events, attributes, intersections, "
-          "windows, statistics, scores, source, exporter, checkpoint, logging"});
+          "test.yaml:2:1: pager: unknown key; expected one of: events, attributes, intersections, "
+          "windows, statistics, scores, source, exporter, checkpoint, alerts, logging"});
 }
 
 TEST(ConfigUnknownKeys, CloseMisspellingsGetASuggestion) {
   EXPECT_EQ(errors_of("atributes: [{name: sex, field: /sex, groups: [female, male]}]\n"),
             (std::vector<std::string>{
                 "test.yaml:1:1: atributes: unknown key; expected one of: events, attributes, "
-                "intersections, windows, statistics, scores, source, exporter, checkpoint, logging "
-                "(did you mean \"attributes\"?)",
+                "intersections, windows, statistics, scores, source, exporter, checkpoint, alerts, "
+                "logging (did you mean \"attributes\"?)",
                 "test.yaml:1:1: attributes: missing required key; expected a non-empty list of "
                 "attributes, each {name, field, groups}"}));
 }

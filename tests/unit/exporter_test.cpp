@@ -651,6 +651,76 @@ TEST(Exporter, OperationalMetrics) {
   EXPECT_EQ(value_of(metrics, "fairwatch_kafka_connected", {}), 0.0);
 }
 
+TEST(Exporter, AlertGaugesAndTransitionCounters) {
+  const config::Config config = sex_ethnicity_config();
+  auto exporter = start_exporter(config);
+  ASSERT_NE(exporter, nullptr);
+  const auto active = [](const Exposition& metrics, const Labels& labels) {
+    return value_of(metrics, "fairwatch_alert_active", labels);
+  };
+  // Operational alerts exist from the start at 0, with empty series labels.
+  Exposition metrics = scrape(*exporter);
+  const Labels empty = {
+      {"system", ""}, {"stage", ""}, {"attribute", ""}, {"group", ""}, {"window", ""}};
+  const std::vector<std::pair<std::string, std::string>> operational = {
+      {"events_stale", "warning"},
+      {"kafka_disconnected", "critical"},
+      {"checkpoint_failing", "critical"},
+      {"consumer_lag_growing", "warning"}};
+  for (const auto& [alert, severity] : operational) {
+    Labels labels = empty;
+    labels["alert"] = alert;
+    labels["severity"] = severity;
+    EXPECT_EQ(active(metrics, labels), 0.0) << alert;
+    EXPECT_EQ(find_samples(metrics, "fairwatch_alert_active", {{"alert", alert}}).size(), 1u);
+  }
+  EXPECT_EQ(value_of(metrics, "fairwatch_alert_transitions_total",
+                     {{"alert", "adverse_impact"}, {"severity", "critical"}, {"to", "firing"}}),
+            0.0);
+  EXPECT_TRUE(
+      find_samples(metrics, "fairwatch_alert_active", {{"alert", "adverse_impact"}}).empty());
+
+  // A pending adverse-impact series has no child yet; a firing one has both.
+  AlertLabels female{AlertKind::adverse_impact, "cv", "screening", "sex", "female", "24h"};
+  AlertStatus status{&female, detectors::AlertPhase::pending, detectors::AlertSeverity::warning};
+  exporter->publish_alerts({status}, {});
+  EXPECT_TRUE(
+      find_samples(scrape(*exporter), "fairwatch_alert_active", {{"alert", "adverse_impact"}})
+          .empty());
+  AlertEvent fired;
+  fired.labels = female;
+  fired.transition.change = detectors::AlertChange::fired;
+  fired.transition.to = detectors::AlertPhase::firing;
+  fired.severity = detectors::AlertSeverity::critical;
+  status.phase = detectors::AlertPhase::firing;
+  status.severity = detectors::AlertSeverity::critical;
+  exporter->publish_alerts({status}, {fired});
+  metrics = scrape(*exporter);
+  const Labels series = {{"alert", "adverse_impact"}, {"system", "cv"},    {"stage", "screening"},
+                         {"attribute", "sex"},        {"group", "female"}, {"window", "24h"}};
+  Labels warning = series;
+  warning["severity"] = "warning";
+  Labels critical = series;
+  critical["severity"] = "critical";
+  EXPECT_EQ(active(metrics, critical), 1.0);
+  EXPECT_EQ(active(metrics, warning), 0.0);
+  EXPECT_EQ(value_of(metrics, "fairwatch_alert_transitions_total",
+                     {{"alert", "adverse_impact"}, {"severity", "critical"}, {"to", "firing"}}),
+            1.0);
+
+  AlertEvent resolved = fired;
+  resolved.transition.change = detectors::AlertChange::resolved;
+  resolved.transition.to = detectors::AlertPhase::inactive;
+  status.phase = detectors::AlertPhase::inactive;
+  exporter->publish_alerts({status}, {resolved});
+  metrics = scrape(*exporter);
+  EXPECT_EQ(active(metrics, critical), 0.0);
+  EXPECT_EQ(active(metrics, warning), 0.0);
+  EXPECT_EQ(value_of(metrics, "fairwatch_alert_transitions_total",
+                     {{"alert", "adverse_impact"}, {"severity", "critical"}, {"to", "resolved"}}),
+            1.0);
+}
+
 // An exporter that has published every metric it has: statistics (with
 // strata, scores, intersections, unknown groups) and operations.
 struct EveryMetric {

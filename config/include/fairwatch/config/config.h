@@ -13,13 +13,13 @@ namespace fairwatch::config {
 
 // JSON pointers (RFC 6901) locating each event field.
 struct FieldPointers {
-  std::string id = "/event_id";        // required in events
-  std::string time = "/timestamp";     // required: RFC 3339 string or epoch seconds number
-  std::string system = "/system";      // required
-  std::string stage = "/stage";        // required
+  std::string id = "/event_id";          // required in events
+  std::string time = "/timestamp";       // required: RFC 3339 string or epoch seconds number
+  std::string system = "/system";        // required
+  std::string stage = "/stage";          // required
   std::string stratum = "/requisition";  // optional in events; "" disables stratification
-  std::string decision = "/decision";  // required
-  std::string score = "/score";        // optional in events; "" disables scores
+  std::string decision = "/decision";    // required
+  std::string score = "/score";          // optional in events; "" disables scores
 };
 
 struct EventsConfig {
@@ -45,7 +45,7 @@ struct AttributeConfig {
 
 // An event-time sliding window, e.g. `24h`. The `all` window is implicit.
 struct WindowConfig {
-  std::string name;                // as written, e.g. "24h"
+  std::string name;  // as written, e.g. "24h"
   std::int64_t length_seconds = 0;
 };
 
@@ -65,7 +65,7 @@ struct StatisticsConfig {
 struct ScoresConfig {
   double min = 0.0;  // scores outside [min, max] are rejected as bad_score
   double max = 1.0;
-  int bins = 100;    // equal-width bins on [min, max] for windowed medians and scoring rates
+  int bins = 100;  // equal-width bins on [min, max] for windowed medians and scoring rates
 };
 
 // `source.kafka`: where decisions come from.
@@ -105,6 +105,29 @@ struct CheckpointConfig {
   std::int64_t max_age_seconds = 60;
 };
 
+// `alerts.adverse_impact`: per (system, stage, attribute, group, window).
+struct AdverseImpactAlertConfig {
+  double ratio_below = 0.8;        // fires when the impact ratio is below this (and significant)
+  double clear_above = 0.85;       // a firing alert clears only above this; >= ratio_below
+  double critical_below = 0.5;     // severity critical below this; < ratio_below, > 0
+  std::int64_t for_seconds = 900;  // `for: 15m` of event time the condition must hold
+  // Names of the configured windows evaluated; empty = every configured
+  // sliding window (never `all`).
+  std::vector<std::string> windows;
+};
+
+// `alerts`: alert evaluation in the daemon (docs/configuration.md).
+struct AlertsConfig {
+  AdverseImpactAlertConfig adverse_impact;
+  std::int64_t stale_after_seconds = 1800;           // events_stale: no event for this long
+  std::int64_t kafka_disconnected_for_seconds = 60;  // kafka_disconnected after this long
+  std::int64_t lag_growing_for_seconds = 600;        // consumer_lag_growing: rising this long
+  std::uint64_t lag_growing_min_messages = 1000;     // … and above this many messages
+  std::uint64_t checkpoint_failures = 3;             // checkpoint_failing after this many in a row
+  // The audit log file; nullopt = <checkpoint.path>/audit.jsonl; "" disables it.
+  std::optional<std::string> audit_log;
+};
+
 enum class LogLevel { debug, info, warning, error };
 
 struct LoggingConfig {
@@ -122,7 +145,12 @@ struct Config {
   SourceConfig source;
   ExporterConfig exporter;
   CheckpointConfig checkpoint;
+  AlertsConfig alerts;
   LoggingConfig logging;
 };
+
+// Where the audit log goes: alerts.audit_log, or <checkpoint.path>/audit.jsonl
+// by default; "" when disabled.
+std::string audit_log_path(const Config& config);
 
 }  // namespace fairwatch::config

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fairwatch/config/config.h"
+#include "fairwatch/daemon/alert_evaluator.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/event_source.h"
 
@@ -34,6 +35,9 @@ struct CheckpointLoadResult {
   CheckpointLoad status = CheckpointLoad::not_found;
   std::string detail;  // what differs or what is wrong, for the operator
   CheckpointPositions positions;
+  // The adverse-impact alert series that were pending or firing (empty for
+  // a version 1 file, which predates alert state).
+  std::vector<SavedAlertSeries> alerts;
 };
 
 // The file name inside checkpoint.path.
@@ -41,9 +45,10 @@ inline constexpr const char* kCheckpointFileName = "checkpoint.bin";
 // Where write_checkpoint() writes before renaming; ignored (and replaced) by
 // every later write, never read.
 inline constexpr const char* kCheckpointTempFileName = "checkpoint.bin.tmp";
-// The version of the file format (docs/checkpoint-format.md); files of other
-// versions are reported as corrupt.
-inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+// The version of the file format (docs/checkpoint-format.md). Version 2 adds
+// the alert state; version 1 files are still read (with no alert state);
+// files of other versions are reported as corrupt.
+inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
 
 // A digest of the parts of the config that define what the state means
 // (attributes, groups, fields, intersections, windows, stratum field, score
@@ -61,15 +66,16 @@ std::string state_shape_description(const config::Config& config);
 // (parts separated by "; "); "" when they are equal.
 std::string describe_state_shape_change(std::string_view saved, std::string_view current);
 
-// The complete contents of a checkpoint file for engine and positions.
-std::string encode_checkpoint(const Engine& engine, const CheckpointPositions& positions);
+// The complete contents of a checkpoint file for engine, positions and alert states.
+std::string encode_checkpoint(const Engine& engine, const CheckpointPositions& positions,
+                              const std::vector<SavedAlertSeries>& alerts = {});
 
 // Loads checkpoint file contents into `engine`, as read_checkpoint() does
 // (never returns not_found). The engine changes only when the result is
 // `loaded`. REQUIRES: as read_checkpoint().
 CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine);
 
-// Writes engine state and positions to <directory>/checkpoint.bin atomically:
+// Writes engine state, positions and alert states to <directory>/checkpoint.bin atomically:
 // the bytes go to checkpoint.bin.tmp (replacing any leftover), which is
 // fsynced and renamed over checkpoint.bin, and the directory is fsynced; the
 // directory and its missing parents are created first. After a crash at any
@@ -77,7 +83,8 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine);
 // Returns "" on success, otherwise what failed (errno text included); the
 // previous checkpoint.bin is then untouched.
 std::string write_checkpoint(const std::string& directory, const Engine& engine,
-                             const CheckpointPositions& positions);
+                             const CheckpointPositions& positions,
+                             const std::vector<SavedAlertSeries>& alerts = {});
 
 // Reads <directory>/checkpoint.bin into `engine`: not_found without the file;
 // corrupt when unreadable, truncated, of another format version, failing

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "fairwatch/config/config.h"
+#include "fairwatch/daemon/alert_evaluator.h"
 #include "fairwatch/daemon/event_source.h"
 #include "fairwatch/daemon/report.h"
 
@@ -29,8 +30,13 @@ struct DaemonOptions {
   // Creates the dead-letter sink; defaults to Kafka when source.kafka.dead_letter_topic is set.
   std::function<std::variant<std::unique_ptr<DeadLetterSink>, std::string>(const config::Config&)>
       make_dead_letter;
+  // The config's text, for the audit log's config hash, when config_path is "".
+  std::string config_text;
   // Called on the consumer thread after every metrics refresh (about once a second).
   std::function<void(const Report&)> on_report;
+  // Called on the consumer thread just before on_report, with every alert
+  // series' status and the transitions of this refresh (pending ones included).
+  std::function<void(const std::vector<AlertStatus>&, const std::vector<AlertEvent>&)> on_alerts;
   // systemd notifications (READY, STATUS, WATCHDOG, STOPPING).
   bool notify_systemd = true;
   // How often gauges are refreshed from the engine.

@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "fairwatch/config/config.h"
+#include "fairwatch/daemon/alert_evaluator.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/report.h"
 
@@ -36,6 +37,7 @@ struct OperationalSnapshot {
   std::uint64_t kafka_errors_total = 0;
   std::uint64_t rebalances_total = 0;
   std::uint64_t dead_letter_failures_total = 0;
+  std::uint64_t alert_audit_failures_total = 0;  // audit records that could not be written
 };
 
 class Exporter {
@@ -56,6 +58,12 @@ class Exporter {
   // REQUIRES: report was built from `engine` without a window filter or strata rows.
   void publish_statistics(const Report& report, const Engine& engine);
   void publish_operations(const OperationalSnapshot& snapshot);
+  // fairwatch_alert_active from every series' status (an adverse-impact
+  // series gets its warning and critical children once it has fired;
+  // operational ones exist from the start, at 0), and
+  // fairwatch_alert_transitions_total from the reported `events`.
+  void publish_alerts(const std::vector<AlertStatus>& statuses,
+                      const std::vector<AlertEvent>& events);
 
   // Readiness as served by /readyz: 200 "ready" or 503 with the reason.
   // Until the first call: 503 "starting". /healthz always answers 200 "ok".
