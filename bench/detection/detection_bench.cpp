@@ -9,7 +9,9 @@
 // (b) and (c) evaluated every minute once both groups have 30 applicants in
 // the window, (a) on every minute with decisions.
 // Two groups 50/50, the reference selected at 0.3; the other group at
-// ratio × 0.3. Deterministic: each run has its own seed (runs in parallel).
+// ratio × 0.3. A further null scenario drops both groups' rates to 0.2 (a
+// hiring freeze) and counts alarms in the 90 days after: no adverse impact.
+// Deterministic: each run has its own seed (runs in parallel).
 // Usage: detection_bench [--years N] [--runs N] [--threads N] [--seed S]
 #include <algorithm>
 #include <atomic>
@@ -39,6 +41,8 @@ constexpr std::int64_t kMinutesPerYear = 365LL * kMinutesPerDay;
 constexpr double kReferenceRate = 0.3;
 constexpr int kBurnInDays = 30;                  // the change happens during day 30
 constexpr int kFollowUpDays = 365;               // a run without an alarm by then is censored
+constexpr double kFreezeRate = 0.2;              // both groups' rate in the hiring-freeze scenario
+constexpr int kFreezeDays = 90;                  // … watched for this long after the drop
 constexpr double kYearsBetweenFalseAlarms = 20;  // the CUSUM's designed ARL0
 // (b) and (c) judge a window only when both groups have this many applicants
 // in it, as the daemon's statistics.min_group_size (default 30).
@@ -82,7 +86,8 @@ struct Run {
 };
 
 Run simulate(double applicants_per_day, double ratio_after_change, std::int64_t change_minute,
-             std::int64_t minutes, std::uint64_t seed) {
+             std::int64_t minutes, std::uint64_t seed,
+             double reference_rate_after_change = kReferenceRate) {
   std::mt19937_64 random(seed);
   std::poisson_distribution<std::uint32_t> arrivals(applicants_per_day / 2 / kMinutesPerDay);
   std::binomial_distribution<std::uint32_t> selections;
@@ -94,12 +99,14 @@ Run simulate(double applicants_per_day, double ratio_after_change, std::int64_t 
   Run run;
   const std::int64_t watch_from = std::max<std::int64_t>(change_minute, 0);
   for (std::int64_t minute = 0; minute < minutes; ++minute) {
-    const double group_rate = kReferenceRate * (minute >= change_minute ? ratio_after_change : 1.0);
+    const bool changed = minute >= change_minute;
+    const double reference_rate = changed ? reference_rate_after_change : kReferenceRate;
+    const double group_rate = reference_rate * (changed ? ratio_after_change : 1.0);
     const std::uint32_t group_n = arrivals(random);
     const std::uint32_t reference_n = arrivals(random);
     const Counts group{group_n, group_n ? selections(random, Binomial(group_n, group_rate)) : 0u};
     const Counts reference{
-        reference_n, reference_n ? selections(random, Binomial(reference_n, kReferenceRate)) : 0u};
+        reference_n, reference_n ? selections(random, Binomial(reference_n, reference_rate)) : 0u};
     group_total += group;
     reference_total += reference;
     group_day.push(group);
@@ -108,7 +115,7 @@ Run simulate(double applicants_per_day, double ratio_after_change, std::int64_t 
     reference_week.push(reference);
     bool alarm[kMethods] = {false, false, false};
     if (group_n > 0 || reference_n > 0) {
-      alarm[0] = rule.evaluate(group, group_total, reference_total).alarm;
+      alarm[0] = rule.evaluate(group, reference, group_total, reference_total).alarm;
     }
     if (minute >= watch_from) {
       const bool day_judged = group_day.total().applicants >= kMinGroupSize &&
@@ -215,7 +222,8 @@ int main(int argc, char** argv) {
       kReferenceRate, kBurnInDays, kFollowUpDays, kYearsBetweenFalseAlarms);
   std::printf(
       "| applicants/day | method | years with a false alarm | delay 1.0→0.7 median / p90 (days) "
-      "| delay 1.0→0.85 median / p90 (days) |\n|---|---|---|---|---|\n");
+      "| delay 1.0→0.85 median / p90 (days) | false alarms when both rates drop 0.3→0.2 "
+      "(90 days) |\n|---|---|---|---|---|---|\n");
   std::uint64_t scenario = 0;
   for (const double rate : rates) {
     std::vector<Run> null_runs(static_cast<std::size_t>(options.years));
@@ -223,6 +231,14 @@ int main(int argc, char** argv) {
     parallel_for(options.years, options.threads, [&](int i) {
       null_runs[static_cast<std::size_t>(i)] =
           simulate(rate, 1.0, 0, kMinutesPerYear, seed_of(options.seed, null_scenario, i));
+    });
+    std::vector<Run> freeze_runs(static_cast<std::size_t>(options.runs));
+    const std::uint64_t freeze_scenario = scenario++;
+    parallel_for(options.runs, options.threads, [&](int i) {
+      const std::int64_t change = static_cast<std::int64_t>(kBurnInDays) * kMinutesPerDay;
+      freeze_runs[static_cast<std::size_t>(i)] =
+          simulate(rate, 1.0, change, change + std::int64_t{kFreezeDays} * kMinutesPerDay,
+                   seed_of(options.seed, freeze_scenario, i), kFreezeRate);
     });
     std::vector<std::string> delays[kMethods];
     for (const double drop : drops) {
@@ -252,9 +268,12 @@ int main(int argc, char** argv) {
     for (int m = 0; m < kMethods; ++m) {
       int alarmed = 0;
       for (const Run& run : null_runs) alarmed += run.alarm_minute[m] ? 1 : 0;
-      std::printf("| %.0f | %s | %.1f%% (%d/%d) | %s | %s |\n", rate, kMethodNames[m],
-                  100.0 * alarmed / options.years, alarmed, options.years, delays[m][0].c_str(),
-                  delays[m][1].c_str());
+      int frozen = 0;
+      for (const Run& run : freeze_runs) frozen += run.alarm_minute[m] ? 1 : 0;
+      std::printf("| %.0f | %s | %.1f%% (%d/%d) | %s | %s | %.1f%% (%d/%d) |\n", rate,
+                  kMethodNames[m], 100.0 * alarmed / options.years, alarmed, options.years,
+                  delays[m][0].c_str(), delays[m][1].c_str(), 100.0 * frozen / options.runs, frozen,
+                  options.runs);
     }
     std::fflush(stdout);
   }

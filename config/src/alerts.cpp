@@ -52,9 +52,31 @@ void read_alert_windows(Reader& reader, const Item& item, const Config& config,
 
 void read_adverse_impact(Reader& reader, const Item& item, const Config& config,
                          AdverseImpactAlertConfig& alert) {
-  const auto map =
-      reader.map(item, {"ratio_below", "clear_above", "critical_below", "for", "windows"});
+  const auto map = reader.map(item, {"method", "ratio_below", "clear_above", "critical_below",
+                                     "for", "windows", "change_shift", "change_false_alarm_years"});
   if (!map) return;
+  if (const Item* value = map->find("method")) {
+    constexpr std::string_view kWhat = "one of confidence_sequence, fixed_window";
+    if (const auto text = reader.string(*value, kWhat)) {
+      if (*text == "confidence_sequence") {
+        alert.method = AdverseImpactMethod::confidence_sequence;
+      } else if (*text == "fixed_window") {
+        alert.method = AdverseImpactMethod::fixed_window;
+      } else {
+        reader.expected(*value, kWhat);
+      }
+    }
+  }
+  if (const Item* value = map->find("change_shift")) {
+    const auto shift = reader.number(*value, "a number in (0, 1), e.g. 0.8",
+                                     [](double v) { return v > 0.0 && v < 1.0; });
+    if (shift) alert.change_shift = *shift;
+  }
+  if (const Item* value = map->find("change_false_alarm_years")) {
+    const auto years = reader.number(*value, "a number of years in [0.1, 1000], e.g. 20",
+                                     [](double v) { return v >= 0.1 && v <= 1000.0; });
+    if (years) alert.change_false_alarm_years = *years;
+  }
   bool thresholds_read = true;
   const auto read_ratio = [&](std::string_view key, double& out) {
     if (const Item* value = map->find(key)) {

@@ -1,6 +1,7 @@
 #include "fairwatch/daemon/alert_evaluator.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace fairwatch::daemon {
 namespace {
@@ -24,12 +25,6 @@ void series_key(std::string& key, std::string_view system, std::string_view stag
     key.append(part);
     key.push_back(kKeySeparator);
   }
-}
-
-// The rows of one (window, system, stage, attribute), contiguous in a report.
-bool same_family(const GroupRow& a, const GroupRow& b) {
-  return a.window == b.window && a.system == b.system && a.stage == b.stage &&
-         a.attribute == b.attribute;
 }
 
 AlertEvidence evidence_of(const GroupRow& row, const GroupRow* reference) {
@@ -78,7 +73,8 @@ const char* AlertEvent::to_label() const {
   return transition.to == AlertPhase::firing ? "firing" : "resolved";
 }
 
-AlertEvaluator::AlertEvaluator(const config::Config& config) : config_(&config) {
+AlertEvaluator::AlertEvaluator(const config::Config& config)
+    : config_(&config), sequential_(config) {
   configure(config);
   for (std::size_t i = 0; i < operational_.size(); ++i) {
     operational_[i].labels.kind = kAllAlertKinds[i + 1];
@@ -108,18 +104,28 @@ bool AlertEvaluator::alerted_window(std::string_view window) const {
 }
 
 std::vector<AlertEvent> AlertEvaluator::reload(const config::Config& config, std::int64_t wall_ms) {
+  const config::AdverseImpactMethod method = config_->alerts.adverse_impact.method;
+  const std::string clearing_window = sequential_.clearing_window();
   configure(config);
+  sequential_.reload(config);
+  // Series of another method, or (confidence_sequence) of another clearing
+  // window, are no longer evaluated.
+  const bool sequential =
+      config.alerts.adverse_impact.method == config::AdverseImpactMethod::confidence_sequence;
+  const bool method_kept = method == config.alerts.adverse_impact.method &&
+                           (!sequential || clearing_window == sequential_.clearing_window());
   std::vector<AlertEvent> events;
   std::vector<Series> kept;
   for (Series& series : adverse_) {
-    if (alerted_window(series.labels.window)) {
+    if (method_kept && alerted_window(series.labels.window)) {
       kept.push_back(std::move(series));
       continue;
     }
     const std::int64_t now = watermark_ms_ == INT64_MIN ? 0 : watermark_ms_;
     if (const auto transition = series.state.reset(now)) {
       record(series, *transition, events, wall_ms);
-      events.back().detail = "window no longer alerted after a config reload";
+      events.back().detail = method_kept ? "window no longer alerted after a config reload"
+                                         : "detection method changed by a config reload";
     }
   }
   adverse_.clear();
@@ -163,21 +169,22 @@ std::vector<AlertEvent> AlertEvaluator::evaluate_adverse_impact(const Report& re
   std::vector<AlertEvent> events;
   if (report.watermark_ms == INT64_MIN) return events;
   watermark_ms_ = report.watermark_ms;
-  const auto& rows = report.groups;
-  for (std::size_t begin = 0; begin < rows.size();) {
-    std::size_t end = begin + 1;
-    while (end < rows.size() && same_family(rows[begin], rows[end])) ++end;
-    const GroupRow& first = rows[begin];
-    if (first.stratum || !alerted_window(first.window)) {
-      begin = end;
-      continue;
-    }
-    const GroupRow* reference = nullptr;
-    for (std::size_t i = begin; i < end && first.reference_group; ++i) {
-      if (!rows[i].unknown && rows[i].group == *first.reference_group) reference = &rows[i];
-    }
-    for (std::size_t i = begin; i < end; ++i) {
-      const GroupRow& row = rows[i];
+  if (config_->alerts.adverse_impact.method == config::AdverseImpactMethod::fixed_window) {
+    sequential_.evaluate(report);
+    evaluate_fixed_window(report, wall_ms, events);
+  } else {
+    evaluate_sequential(report, wall_ms, events);
+  }
+  return events;
+}
+
+void AlertEvaluator::evaluate_fixed_window(const Report& report, std::int64_t wall_ms,
+                                           std::vector<AlertEvent>& events) {
+  for (const GroupFamily& family : group_families(report)) {
+    const GroupRow& first = family.rows.front();
+    if (first.stratum || !alerted_window(first.window)) continue;
+    const GroupRow* reference = family.reference;
+    for (const GroupRow& row : family.rows) {
       if (row.unknown) continue;  // reported, never compared, never alerted
       detectors::AdverseImpactCandidate candidate;
       candidate.group = &row.statistics;
@@ -197,9 +204,80 @@ std::vector<AlertEvent> AlertEvaluator::evaluate_adverse_impact(const Report& re
       record(series, *transition, events, wall_ms);
       events.back().evidence = evidence_of(row, reference);
     }
-    begin = end;
   }
-  return events;
+}
+
+void AlertEvaluator::evaluate_sequential(const Report& report, std::int64_t wall_ms,
+                                         std::vector<AlertEvent>& events) {
+  const std::vector<SequentialStatus>& statuses = sequential_.evaluate(report);
+  const std::string& window = sequential_.clearing_window();
+  const std::int64_t clearing_ms = sequential_.clearing_window_ms();
+  // The clearing window's rows, by (system, stage, attribute, group).
+  std::unordered_map<std::string, const GroupRow*> clearing_rows;
+  for (const GroupRow& row : report.groups) {
+    if (row.stratum || row.unknown || row.window != window) continue;
+    series_key(key_, row.system, row.stage, row.attribute, row.group, window);
+    clearing_rows.emplace(key_, &row);
+  }
+  const auto clearing_row = [&](const std::string& system, const std::string& stage,
+                                const std::string& attribute,
+                                const std::string& group) -> const GroupRow* {
+    series_key(key_, system, stage, attribute, group, window);
+    const auto it = clearing_rows.find(key_);
+    return it == clearing_rows.end() ? nullptr : it->second;
+  };
+  for (const SequentialStatus& status : statuses) {
+    if (status.is_reference || !status.reference_group) continue;
+    const GroupRow* row = clearing_row(status.system, status.stage, status.attribute, status.group);
+    series_key(key_, status.system, status.stage, status.attribute, status.group, window);
+    const auto existing = adverse_index_.find(key_);
+    const bool firing =
+        existing != adverse_index_.end() && adverse_[existing->second].state.firing();
+    // The confidence sequence raises an alert; once it fires, only new
+    // change-detector alarms keep it latched (the period's old evidence
+    // must not hold it forever).
+    const bool evidence = status.impact_alarm || (status.confidence_sequence_holds && !firing);
+    if (!evidence && existing == adverse_index_.end()) continue;
+    GroupRow labels_row;
+    labels_row.system = status.system;
+    labels_row.stage = status.stage;
+    labels_row.attribute = status.attribute;
+    labels_row.group = status.group;
+    labels_row.window = window;
+    Series& series = adverse_series(labels_row);
+    if (evidence) series.last_evidence_ms = watermark_ms_;
+    const bool latched = series.last_evidence_ms != INT64_MIN &&
+                         watermark_ms_ - series.last_evidence_ms < clearing_ms;
+    detectors::AlertObservation observation;
+    observation.condition = latched;
+    observation.ratio = row != nullptr ? row->statistics.impact_ratio : std::nullopt;
+    // While latched the alert cannot clear, whatever the clearing window shows.
+    if (latched && observation.ratio) {
+      observation.ratio = std::min(*observation.ratio, thresholds_.clear_above);
+    }
+    observation.has_evidence = latched || (row != nullptr && row->statistics.counts.applicants > 0);
+    const auto transition = series.state.observe(observation, watermark_ms_, thresholds_);
+    if (!transition) continue;
+    record(series, *transition, events, wall_ms);
+    AlertEvidence& e = events.back().evidence;
+    if (row != nullptr) {
+      const GroupRow* reference =
+          row->reference_group
+              ? clearing_row(status.system, status.stage, status.attribute, *row->reference_group)
+              : nullptr;
+      e = evidence_of(*row, reference);
+    }
+    e.confidence_sequence = status.ratio_bounds;
+    e.period_group = status.period_group;
+    e.period_reference = status.period_reference;
+    e.confidence_sequence_holds = status.confidence_sequence_holds;
+    e.change_detected = status.impact_change_detected;
+    if (transition->to == AlertPhase::inactive) {
+      // A new monitoring period: the old evidence is spent.
+      series.last_evidence_ms = INT64_MIN;
+      sequential_.restart_period(status.system, status.stage, status.attribute, status.group);
+    }
+  }
 }
 
 void AlertEvaluator::observe_operational(AlertKind kind, bool condition, std::int64_t for_ms,
@@ -293,7 +371,7 @@ std::vector<SavedAlertSeries> AlertEvaluator::save() const {
   std::vector<SavedAlertSeries> saved;
   for (const Series& series : adverse_) {
     if (series.state.phase() != AlertPhase::inactive) {
-      saved.push_back({series.labels, series.state});
+      saved.push_back({series.labels, series.state, series.last_evidence_ms});
     }
   }
   return saved;
@@ -306,13 +384,19 @@ void AlertEvaluator::restore(const std::vector<SavedAlertSeries>& saved) {
     if (entry.labels.kind != AlertKind::adverse_impact || !alerted_window(entry.labels.window)) {
       continue;
     }
+    if (config_->alerts.adverse_impact.method == config::AdverseImpactMethod::confidence_sequence &&
+        entry.labels.window != sequential_.clearing_window()) {
+      continue;  // a fixed-window series: not evaluated by this method
+    }
     GroupRow row;
     row.system = entry.labels.system;
     row.stage = entry.labels.stage;
     row.attribute = entry.labels.attribute;
     row.group = entry.labels.group;
     row.window = entry.labels.window;
-    adverse_series(row).state = entry.state;
+    Series& series = adverse_series(row);
+    series.state = entry.state;
+    series.last_evidence_ms = entry.last_evidence_ms;
   }
 }
 

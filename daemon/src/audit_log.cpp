@@ -37,6 +37,18 @@ void write_counts(JsonWriter& json, const detectors::Counts& counts) {
   json.end_object();
 }
 
+// {"lower", "upper"}, or null.
+void write_interval(JsonWriter& json, const std::optional<detectors::Interval>& interval) {
+  if (!interval) {
+    json.null();
+    return;
+  }
+  json.begin_object();
+  json.key("lower").value(interval->lower);
+  json.key("upper").value(interval->upper);
+  json.end_object();
+}
+
 void write_thresholds(JsonWriter& json, const AlertEvent& event, const config::Config& config) {
   const config::AlertsConfig& alerts = config.alerts;
   json.key("thresholds").begin_object();
@@ -49,6 +61,13 @@ void write_thresholds(JsonWriter& json, const AlertEvent& event, const config::C
       json.key("significance_level").value(1.0 - config.statistics.confidence);
       json.key("min_group_size").value(config.statistics.min_group_size);
       json.key("correction").value(correction_name(config.statistics.correction));
+      if (alerts.adverse_impact.method == config::AdverseImpactMethod::confidence_sequence) {
+        json.key("method").value("confidence_sequence");
+        json.key("change_shift").value(alerts.adverse_impact.change_shift);
+        json.key("change_false_alarm_years").value(alerts.adverse_impact.change_false_alarm_years);
+      } else {
+        json.key("method").value("fixed_window");
+      }
       break;
     case AlertKind::events_stale:
       json.key("stale_after_seconds").value(alerts.stale_after_seconds);
@@ -135,14 +154,7 @@ std::string audit_record(const AlertEvent& event, const AuditContext& context) {
     json.key("episode_start").value(format_rfc3339(t.episode_start_ms));
     json.key("ratio").value(e.ratio);
     json.key("interval");
-    if (e.interval) {
-      json.begin_object();
-      json.key("lower").value(e.interval->lower);
-      json.key("upper").value(e.interval->upper);
-      json.end_object();
-    } else {
-      json.null();
-    }
+    write_interval(json, e.interval);
     json.key("counts").begin_object();
     json.key("group");
     write_counts(json, e.group);
@@ -155,6 +167,19 @@ std::string audit_record(const AlertEvent& event, const AuditContext& context) {
     json.key("fisher").value(e.p_value_fisher);
     json.key("z_adjusted").value(e.p_value_z_adjusted);
     json.end_object();
+    if (context.config->alerts.adverse_impact.method ==
+        config::AdverseImpactMethod::confidence_sequence) {
+      json.key("sequential").begin_object();
+      json.key("confidence_sequence");
+      write_interval(json, e.confidence_sequence);
+      json.key("confidence_sequence_below_threshold").value(e.confidence_sequence_holds);
+      json.key("change_detected").value(e.change_detected);
+      json.key("period_group");
+      write_counts(json, e.period_group);
+      json.key("period_reference");
+      write_counts(json, e.period_reference);
+      json.end_object();
+    }
   } else {
     json.key("detail").value(event.detail);
   }

@@ -394,7 +394,9 @@ std::string describe_state_shape_change(std::string_view saved, std::string_view
 // state shape description; string topic; u64 partition count and per
 // partition i32 partition, i64 next offset; (version 2) u64 alert series
 // count and per series u8 kind, strings system, stage, attribute, group,
-// window, u8 phase, u8 severity, i64 since, i64 firing since; the engine state
+// window, u8 phase, u8 severity, i64 since, i64 firing since, (version 3)
+// i64 last evidence; (version 3) string sequential monitor state, string
+// drift monitor state; the engine state
 // (Engine::save_state), up to the last 4 bytes; u32 CRC-32 of every byte
 // before it.
 // Integers little-endian (detectors/state_codec.h).
@@ -402,11 +404,13 @@ std::string describe_state_shape_change(std::string_view saved, std::string_view
 namespace {
 
 constexpr std::uint32_t kFirstFormatVersion = 1;  // no alert state
+constexpr std::uint32_t kAlertFormatVersion = 2;  // alert state without evidence times
 // Bytes of the smallest encoded alert series: kind, 5 empty strings, phase,
 // severity, two times.
 constexpr std::size_t kMinAlertSeriesBytes = 1 + 5 * 8 + 1 + 1 + 8 + 8;
 
 void write_alerts(detectors::StateWriter& writer, const std::vector<SavedAlertSeries>& alerts) {
+  // Format version 3.
   writer.write_u64(alerts.size());
   for (const SavedAlertSeries& series : alerts) {
     writer.write_u8(static_cast<std::uint8_t>(series.labels.kind));
@@ -419,10 +423,12 @@ void write_alerts(detectors::StateWriter& writer, const std::vector<SavedAlertSe
     writer.write_u8(static_cast<std::uint8_t>(series.state.severity()));
     writer.write_i64(series.state.since_ms());
     writer.write_i64(series.state.firing_since_ms());
+    writer.write_i64(series.last_evidence_ms);
   }
 }
 
-bool read_alerts(detectors::StateReader& reader, std::vector<SavedAlertSeries>& alerts) {
+bool read_alerts(detectors::StateReader& reader, std::uint32_t version,
+                 std::vector<SavedAlertSeries>& alerts) {
   std::uint64_t count = 0;
   if (!reader.read_count(count, std::numeric_limits<std::uint32_t>::max(), kMinAlertSeriesBytes)) {
     return false;
@@ -441,6 +447,7 @@ bool read_alerts(detectors::StateReader& reader, std::vector<SavedAlertSeries>& 
         !reader.read_i64(firing_since)) {
       return false;
     }
+    if (version > kAlertFormatVersion && !reader.read_i64(series.last_evidence_ms)) return false;
     // Only adverse-impact series are saved, and only pending or firing ones.
     if (kind != static_cast<std::uint8_t>(AlertKind::adverse_impact) ||
         phase > static_cast<std::uint8_t>(detectors::AlertPhase::firing) || phase == 0 ||
@@ -456,7 +463,7 @@ bool read_alerts(detectors::StateReader& reader, std::vector<SavedAlertSeries>& 
 }
 
 void write_body(detectors::StateWriter& writer, const Engine& engine,
-                const CheckpointPositions& positions, const std::vector<SavedAlertSeries>& alerts) {
+                const CheckpointPositions& positions, const CheckpointExtras& extras) {
   const std::string description = state_shape_description(engine.config());
   writer.write_raw(kMagic);
   writer.write_u32(kCheckpointFormatVersion);
@@ -468,16 +475,18 @@ void write_body(detectors::StateWriter& writer, const Engine& engine,
     writer.write_i32(partition.partition);
     writer.write_i64(partition.next_offset);
   }
-  write_alerts(writer, alerts);
+  write_alerts(writer, extras.alerts);
+  writer.write_string(extras.sequential_state);
+  writer.write_string(extras.drift_state);
   engine.save_state(writer);
 }
 
 }  // namespace
 
 std::string encode_checkpoint(const Engine& engine, const CheckpointPositions& positions,
-                              const std::vector<SavedAlertSeries>& alerts) {
+                              const CheckpointExtras& extras) {
   detectors::StateWriter writer;
-  write_body(writer, engine, positions, alerts);
+  write_body(writer, engine, positions, extras);
   writer.write_raw(crc_bytes(crc32_of(writer.bytes())));
   return writer.release();
 }
@@ -501,7 +510,7 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine) {
   detectors::StateReader reader(body.substr(kMagic.size()));
   std::uint32_t version = 0;
   if (!reader.read_u32(version)) return corrupt("truncated header");
-  if (version != kCheckpointFormatVersion && version != kFirstFormatVersion) {
+  if (version < kFirstFormatVersion || version > kCheckpointFormatVersion) {
     return corrupt("format version " + std::to_string(version) + "; this build reads versions " +
                    std::to_string(kFirstFormatVersion) + " to " +
                    std::to_string(kCheckpointFormatVersion));
@@ -535,8 +544,13 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine) {
       return corrupt("truncated positions");
     }
   }
-  if (version >= 2 && !read_alerts(reader, result.alerts)) {
+  if (version >= kAlertFormatVersion && !read_alerts(reader, version, result.alerts)) {
     return corrupt("alert state malformed at byte " +
+                   std::to_string(kMagic.size() + reader.position()));
+  }
+  if (version > kAlertFormatVersion &&
+      (!reader.read_string(result.sequential_state) || !reader.read_string(result.drift_state))) {
+    return corrupt("monitor state malformed at byte " +
                    std::to_string(kMagic.size() + reader.position()));
   }
   if (!engine.restore_state(reader)) {
@@ -549,8 +563,7 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine) {
 }
 
 std::string write_checkpoint(const std::string& directory, const Engine& engine,
-                             const CheckpointPositions& positions,
-                             const std::vector<SavedAlertSeries>& alerts) {
+                             const CheckpointPositions& positions, const CheckpointExtras& extras) {
   if (std::string error = make_directories(directory); !error.empty()) return error;
   const std::string final_path = (std::filesystem::path(directory) / kCheckpointFileName).string();
   const std::string temp_path =
@@ -566,7 +579,7 @@ std::string write_checkpoint(const std::string& directory, const Engine& engine,
   {
     FileSink sink(fd, temp_path);
     detectors::StateWriter writer(sink);
-    write_body(writer, engine, positions, alerts);
+    write_body(writer, engine, positions, extras);
     writer.flush();
     error = sink.error();
     if (error.empty()) error = write_all(fd, crc_bytes(sink.crc()), temp_path);

@@ -19,6 +19,7 @@
 #include "fairwatch/daemon/exporter.h"
 #include "fairwatch/daemon/log.h"
 #include "fairwatch/daemon/source_factories.h"
+#include "fairwatch/detectors/state_codec.h"
 
 namespace fairwatch::daemon {
 namespace {
@@ -185,6 +186,15 @@ class Daemon::Impl : public PartitionListener {
           next_offsets_[p.partition] = p.next_offset;
         }
         alerts_.restore(loaded.alerts);
+        if (!loaded.sequential_state.empty()) {
+          detectors::StateReader reader(loaded.sequential_state);
+          if (!alerts_.sequential().restore_state(reader) || reader.remaining() != 0) {
+            // Derived state only: the periods start again from the restored counts.
+            log.warning(
+                "checkpoint: confidence-sequence state unreadable; monitoring periods "
+                "restart");
+          }
+        }
         log.info("checkpoint restored",
                  {{"partitions", static_cast<std::int64_t>(next_offsets_.size())},
                   {"events", static_cast<std::int64_t>(engine_->counters().read)}});
@@ -246,7 +256,7 @@ class Daemon::Impl : public PartitionListener {
       }
     }
     const std::string error =
-        write_checkpoint(config_->checkpoint.path, *engine_, positions_, alerts_.save());
+        write_checkpoint(config_->checkpoint.path, *engine_, positions_, checkpoint_extras());
     if (!error.empty()) {
       ++checkpoint_failures_;
       ++consecutive_checkpoint_failures_;
@@ -295,10 +305,21 @@ class Daemon::Impl : public PartitionListener {
     notify(status);
   }
 
+  // What the checkpoint saves besides the engine and the positions.
+  CheckpointExtras checkpoint_extras() const {
+    CheckpointExtras extras;
+    extras.alerts = alerts_.save();
+    detectors::StateWriter writer;
+    alerts_.sequential().save_state(writer);
+    extras.sequential_state = writer.release();
+    return extras;
+  }
+
   // Evaluates every alert at this tick, audits and exports the transitions.
   void evaluate_alerts(const Report& report, const SourceHealth& health) {
     const std::int64_t now_ms = unix_ms_now();
     std::vector<AlertEvent> events = alerts_.evaluate_adverse_impact(report, now_ms);
+    exporter_->publish_sequential(alerts_.sequential().statuses());
     OperationalInputs inputs;
     inputs.kafka_connected = health.connected;
     inputs.assigned_partitions = health.assigned_partitions;

@@ -253,6 +253,17 @@ struct GroupSeries {
   std::array<OptionalGauge, kGroupGaugeCount> gauges;
 };
 
+// The sequential monitor's series of one (system, stage, attribute, group):
+// confidence-sequence bounds, and per change detector (ChangeDetectorKind
+// order) whether it alarmed recently and its progress to the threshold.
+struct SequentialSeries {
+  Labels labels;
+  OptionalGauge cs_lower;
+  OptionalGauge cs_upper;
+  std::array<Gauge*, 2> change_detected{};
+  std::array<Gauge*, 2> change_statistic{};
+};
+
 // fairwatch_alert_active of one adverse-impact series: both severities.
 struct AlertSeries {
   Gauge* warning = nullptr;
@@ -340,6 +351,13 @@ struct Exporter::Impl {
   // Per (kind, severity, to): index (kind * 2 + severity) * 2 + (to == resolved).
   std::array<Counter*, kAllAlertKinds.size() * 4> transition_counters{};
   MirroredCounter audit_failures;
+
+  // Confidence sequences and change detectors.
+  Family<Gauge>* cs_lower = nullptr;
+  Family<Gauge>* cs_upper = nullptr;
+  Family<Gauge>* change_detected = nullptr;
+  Family<Gauge>* change_statistic = nullptr;
+  std::unordered_map<std::string, SequentialSeries> sequential_series;
 
   std::unique_ptr<HttpServer> http;  // last: stops serving before the rest is destroyed
 
@@ -481,6 +499,18 @@ void Exporter::Impl::create_metrics() {
                      "Rejected events that could not be copied to the dead-letter topic.")
           .Add({}));
   create_alert_metrics();
+  cs_lower = &gauge_family(r, "fairwatch_impact_ratio_cs_lower",
+                           "Lower bound of the impact ratio's confidence sequence (anytime-valid, "
+                           "since the start of the monitoring period).");
+  cs_upper = &gauge_family(r, "fairwatch_impact_ratio_cs_upper",
+                           "Upper bound of the impact ratio's confidence sequence (anytime-valid, "
+                           "since the start of the monitoring period).");
+  change_detected = &gauge_family(
+      r, "fairwatch_change_detected",
+      "1 when the change detector alarmed within the last clearing window of event time, else 0.");
+  change_statistic = &gauge_family(
+      r, "fairwatch_change_statistic",
+      "The change detector's CUSUM statistic as a fraction of its alarm threshold (alarms at 1).");
   gauge_family(r, "fairwatch_build_info", "Always 1; the version label names the build.")
       .Add({{"version", version()}})
       .Set(1);
@@ -812,6 +842,53 @@ void Exporter::publish_alerts(const std::vector<AlertStatus>& statuses,
     const bool resolved = event.transition.to != detectors::AlertPhase::firing;
     impl.transition_counters[transition_index(event.labels.kind, event.severity, resolved)]
         ->Increment();
+  }
+}
+
+void Exporter::publish_sequential(const std::vector<SequentialStatus>& statuses) {
+  Impl& impl = *impl_;
+  for (const SequentialStatus& status : statuses) {
+    impl.key.clear();
+    for (const std::string* part :
+         {&status.system, &status.stage, &status.attribute, &status.group}) {
+      append_key(impl.key, *part);
+    }
+    auto it = impl.sequential_series.find(impl.key);
+    if (it == impl.sequential_series.end()) {
+      SequentialSeries series;
+      series.labels = {{"system", status.system},
+                       {"stage", status.stage},
+                       {"attribute", status.attribute},
+                       {"group", status.group}};
+      for (const ChangeDetectorKind kind :
+           {ChangeDetectorKind::impact_ratio, ChangeDetectorKind::selection_rate}) {
+        Labels labels = series.labels;
+        labels["detector"] = to_string(kind);
+        const auto k = static_cast<std::size_t>(kind);
+        series.change_detected[k] = &impl.change_detected->Add(labels);
+        series.change_statistic[k] = &impl.change_statistic->Add(labels);
+      }
+      it = impl.sequential_series.emplace(impl.key, std::move(series)).first;
+    }
+    SequentialSeries& series = it->second;
+    const auto finite = [](std::optional<double> value) {
+      return value && std::isfinite(*value) ? value : std::nullopt;
+    };
+    const auto labels = [&] { return series.labels; };
+    series.cs_lower.set(
+        *impl.cs_lower,
+        finite(status.ratio_bounds ? std::optional(status.ratio_bounds->lower) : std::nullopt),
+        labels);
+    series.cs_upper.set(
+        *impl.cs_upper,
+        finite(status.ratio_bounds ? std::optional(status.ratio_bounds->upper) : std::nullopt),
+        labels);
+    const auto impact = static_cast<std::size_t>(ChangeDetectorKind::impact_ratio);
+    const auto selection = static_cast<std::size_t>(ChangeDetectorKind::selection_rate);
+    series.change_detected[impact]->Set(status.impact_change_detected ? 1 : 0);
+    series.change_detected[selection]->Set(status.selection_change_detected ? 1 : 0);
+    series.change_statistic[impact]->Set(status.impact_progress);
+    series.change_statistic[selection]->Set(status.selection_progress);
   }
 }
 

@@ -251,4 +251,26 @@ Report build_report(const Engine& engine, const ReportOptions& options) {
   return report;
 }
 
+std::vector<GroupFamily> group_families(const Report& report) {
+  const auto same_family = [](const GroupRow& a, const GroupRow& b) {
+    return a.window == b.window && a.system == b.system && a.stage == b.stage &&
+           a.attribute == b.attribute && a.stratum == b.stratum;
+  };
+  std::vector<GroupFamily> families;
+  const std::vector<GroupRow>& rows = report.groups;
+  for (std::size_t begin = 0; begin < rows.size();) {
+    std::size_t end = begin + 1;
+    while (end < rows.size() && same_family(rows[begin], rows[end])) ++end;
+    GroupFamily family;
+    family.rows = std::span<const GroupRow>(rows).subspan(begin, end - begin);
+    const std::optional<std::string>& reference = rows[begin].reference_group;
+    for (const GroupRow& row : family.rows) {
+      if (reference && !row.unknown && row.group == *reference) family.reference = &row;
+    }
+    families.push_back(family);
+    begin = end;
+  }
+  return families;
+}
+
 }  // namespace fairwatch::daemon

@@ -50,7 +50,19 @@ double cusum_threshold(double p0, double p1, double arl0_outcomes) {
 BernoulliCusum::BernoulliCusum(double shift, double arl0_outcomes)
     : shift_(shift), arl0_outcomes_(arl0_outcomes) {}
 
+void BernoulliCusum::set_in_control_arl(double arl0_outcomes) {
+  if (arl0_outcomes == arl0_outcomes_) return;
+  arl0_outcomes_ = arl0_outcomes;
+  threshold_p0_ = -1;  // recompute on the next batch
+}
+
 bool BernoulliCusum::observe(Counts batch, double p0) {
+  if (!accumulate(batch, p0)) return false;
+  alarm();
+  return true;
+}
+
+bool BernoulliCusum::accumulate(Counts batch, double p0) {
   const double p1 = shift_ * p0;
   if (!(p0 > 0 && p0 < 1 && p1 < 1)) return false;
   if (p0 != increments_p0_) {
@@ -66,10 +78,7 @@ bool BernoulliCusum::observe(Counts batch, double p0) {
   statistic_ += static_cast<double>(batch.selected) * increment_selected_ +
                 static_cast<double>(batch.rejected()) * increment_rejected_;
   statistic_ = std::max(0.0, statistic_);
-  if (statistic_ < threshold_) return false;
-  statistic_ = 0;
-  ++alarms_;
-  return true;
+  return statistic_ >= threshold_;
 }
 
 }  // namespace fairwatch::detectors

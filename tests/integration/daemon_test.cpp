@@ -473,8 +473,9 @@ Stream timed_batch(SyntheticAdm& adm, std::int64_t start_ms, int seconds) {
 
 TEST_F(DaemonTest, AdverseImpactAlertFiresOnBiasAndResolvesAfterItWithAuditRecords) {
   ASSERT_TRUE(cluster_.create_topic("alerting", 4));
-  DaemonHarness harness("alerts", cluster_.bootstraps(), "alerting",
-                        "alerts:\n  adverse_impact: {for: 10m, windows: [1h]}\n");
+  DaemonHarness harness(
+      "alerts", cluster_.bootstraps(), "alerting",
+      "alerts:\n  adverse_impact: {method: fixed_window, for: 10m, windows: [1h]}\n");
   const std::int64_t start_ms = (std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count() /

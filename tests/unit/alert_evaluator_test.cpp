@@ -32,6 +32,7 @@ config::Config alert_config() {
   config.attributes = {{"sex", "/attributes/sex", {"female", "male"}, 0}};
   config.windows = {{"1h", 3600}, {"24h", 86400}};
   config.statistics.min_group_size = 30;
+  config.alerts.adverse_impact.method = config::AdverseImpactMethod::fixed_window;
   config.alerts.adverse_impact.for_seconds = 3600;
   config.alerts.adverse_impact.windows = {"24h"};
   config.checkpoint.max_age_seconds = 60;
@@ -242,7 +243,7 @@ TEST(AlertEvaluator, CheckpointRoundTripKeepsFiringAndPendingTimers) {
   pending.state = detectors::AlertState(AlertPhase::pending, AlertSeverity::warning, 12345, 0);
   saved.push_back(pending);
 
-  const std::string bytes = encode_checkpoint(state.engine, {"t", {{0, 7}}}, saved);
+  const std::string bytes = encode_checkpoint(state.engine, {"t", {{0, 7}}}, {saved});
   Engine restored_engine(state.config);
   const CheckpointLoadResult loaded = decode_checkpoint(bytes, restored_engine);
   ASSERT_EQ(loaded.status, CheckpointLoad::loaded) << loaded.detail;
@@ -264,28 +265,44 @@ TEST(AlertEvaluator, CheckpointRoundTripKeepsFiringAndPendingTimers) {
   EXPECT_TRUE(restored.save().empty());
 }
 
-TEST(AlertEvaluator, CheckpointsOfVersionOneStillLoadAndBadAlertStateIsCorrupt) {
+// `bytes` with `count` bytes at `at` removed, the format version set and the CRC redone.
+std::string older_checkpoint(const std::string& bytes, std::size_t at, std::size_t count,
+                             char version) {
+  std::string older = bytes.substr(0, at) + bytes.substr(at + count);
+  older[8] = version;  // format version, little-endian
+  older.resize(older.size() - 4);
+  boost::crc_32_type crc;
+  crc.process_bytes(older.data(), older.size());
+  for (int i = 0; i < 4; ++i) {
+    older.push_back(static_cast<char>((crc.checksum() >> (8 * i)) & 0xff));
+  }
+  return older;
+}
+
+TEST(AlertEvaluator, CheckpointsOfVersionsOneAndTwoStillLoadAndBadAlertStateIsCorrupt) {
   FiringAndPending state;
-  // Version 1: the same layout without the alert section (an empty one is 8 zero bytes).
-  const std::string v2 = encode_checkpoint(state.engine, {"t", {}}, {});
+  // Version 3 with no alert series: an 8-byte zero count, then two empty
+  // monitor states (8-byte zero lengths). Version 2 lacks the monitor states,
+  // version 1 the alert section as well.
+  const std::string v3 = encode_checkpoint(state.engine, {"t", {}}, {});
   const std::size_t alerts_at =
       8 + 4 + 8 + 8 + state_shape_description(state.config).size() + 8 + 1 + 8;
-  ASSERT_EQ(v2.substr(alerts_at, 8), std::string(8, '\0'));
-  std::string v1 = v2.substr(0, alerts_at) + v2.substr(alerts_at + 8);
-  v1[8] = 1;  // format version, little-endian
-  v1.resize(v1.size() - 4);
-  boost::crc_32_type crc;
-  crc.process_bytes(v1.data(), v1.size());
-  for (int i = 0; i < 4; ++i) v1.push_back(static_cast<char>((crc.checksum() >> (8 * i)) & 0xff));
-  Engine engine(state.config);
-  const CheckpointLoadResult loaded = decode_checkpoint(v1, engine);
-  EXPECT_EQ(loaded.status, CheckpointLoad::loaded) << loaded.detail;
-  EXPECT_TRUE(loaded.alerts.empty());
+  ASSERT_EQ(v3.substr(alerts_at, 24), std::string(24, '\0'));
+  for (const auto& [version, removed] : {std::pair{'\1', 24}, std::pair{'\2', 16}}) {
+    const std::size_t at = version == '\1' ? alerts_at : alerts_at + 8;
+    Engine engine(state.config);
+    const CheckpointLoadResult loaded =
+        decode_checkpoint(older_checkpoint(v3, at, removed, version), engine);
+    EXPECT_EQ(loaded.status, CheckpointLoad::loaded) << loaded.detail;
+    EXPECT_TRUE(loaded.alerts.empty());
+    EXPECT_TRUE(loaded.sequential_state.empty());
+    EXPECT_EQ(engine.counters().accepted, state.engine.counters().accepted);
+  }
 
   // An inactive series is never saved: reading one back is corruption.
   SavedAlertSeries inactive;
   inactive.labels = {AlertKind::adverse_impact, "cv", "screening", "sex", "female", "24h"};
-  const std::string bad = encode_checkpoint(state.engine, {"t", {}}, {inactive});
+  const std::string bad = encode_checkpoint(state.engine, {"t", {}}, {{inactive}});
   Engine untouched(state.config);
   EXPECT_EQ(decode_checkpoint(bad, untouched).status, CheckpointLoad::corrupt);
 }

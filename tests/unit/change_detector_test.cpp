@@ -111,5 +111,30 @@ TEST(BernoulliCusum, SkipsBatchesWithoutAUsableInControlRate) {
   EXPECT_EQ(rise.statistic(), 0);
 }
 
+TEST(BernoulliCusum, RetunedInControlArlMovesTheThresholdOnTheNextBatch) {
+  BernoulliCusum cusum(0.8, 1000);
+  cusum.observe(Counts{10, 3}, 0.3);
+  const double before = cusum.threshold();
+  EXPECT_DOUBLE_EQ(before, cusum_threshold(0.3, 0.24, 1000));
+  cusum.set_in_control_arl(1e6);
+  EXPECT_EQ(cusum.in_control_arl(), 1e6);
+  cusum.observe(Counts{10, 3}, 0.3);
+  EXPECT_DOUBLE_EQ(cusum.threshold(), cusum_threshold(0.3, 0.24, 1e6));
+  EXPECT_GT(cusum.threshold(), before);
+}
+
+TEST(BernoulliCusum, RestoredStatisticContinuesAsIfNeverInterrupted) {
+  BernoulliCusum original(0.7, 5000);
+  for (int i = 0; i < 30; ++i) original.observe(Counts{20, 3}, 0.3);
+  BernoulliCusum restored(0.7, 5000);
+  restored.restore(original.statistic(), original.alarms());
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(original.observe(Counts{20, 2}, 0.3), restored.observe(Counts{20, 2}, 0.3));
+    EXPECT_DOUBLE_EQ(original.statistic(), restored.statistic());
+  }
+  EXPECT_EQ(original.alarms(), restored.alarms());
+  EXPECT_GT(original.alarms(), 0u);
+}
+
 }  // namespace
 }  // namespace fairwatch::detectors

@@ -132,6 +132,9 @@ TEST(ConfigExamples, ReferenceExampleHoldsTheDefaults) {
   EXPECT_EQ(alert.critical_below, defaults.alerts.adverse_impact.critical_below);
   EXPECT_EQ(alert.for_seconds, defaults.alerts.adverse_impact.for_seconds);
   EXPECT_EQ(alert.windows, defaults.alerts.adverse_impact.windows);
+  EXPECT_EQ(alert.method, AdverseImpactMethod::confidence_sequence);
+  EXPECT_EQ(alert.change_shift, 0.8);
+  EXPECT_EQ(alert.change_false_alarm_years, 20);
   EXPECT_EQ(config.alerts.stale_after_seconds, defaults.alerts.stale_after_seconds);
   EXPECT_EQ(config.alerts.kafka_disconnected_for_seconds,
             defaults.alerts.kafka_disconnected_for_seconds);
@@ -151,7 +154,9 @@ TEST(ConfigAlerts, ReadsEveryKeyAndResolvesWindowsByLength) {
                               "checkpoint: {path: /srv/fw}\n"
                               "alerts:\n"
                               "  adverse_impact: {ratio_below: 0.75, clear_above: 0.9, "
-                              "critical_below: 0.4, for: 30m, windows: [1d, 7d]}\n"
+                              "critical_below: 0.4, for: 30m, windows: [1d, 7d], "
+                              "method: fixed_window, change_shift: 0.7, "
+                              "change_false_alarm_years: 50}\n"
                               "  stale_after: 2h\n"
                               "  kafka_disconnected_for: 90s\n"
                               "  lag_growing_for: 5m\n"
@@ -164,6 +169,9 @@ TEST(ConfigAlerts, ReadsEveryKeyAndResolvesWindowsByLength) {
   EXPECT_EQ(alert.critical_below, 0.4);
   EXPECT_EQ(alert.for_seconds, 1800);
   EXPECT_EQ(alert.windows, (std::vector<std::string>{"24h", "7d"}));  // 1d is the 24h window
+  EXPECT_EQ(alert.method, AdverseImpactMethod::fixed_window);
+  EXPECT_EQ(alert.change_shift, 0.7);
+  EXPECT_EQ(alert.change_false_alarm_years, 50);
   EXPECT_EQ(config.alerts.stale_after_seconds, 7200);
   EXPECT_EQ(config.alerts.kafka_disconnected_for_seconds, 90);
   EXPECT_EQ(config.alerts.lag_growing_for_seconds, 300);
@@ -211,6 +219,15 @@ TEST(ConfigAlerts, ThresholdOrderDurationsWindowsAndUnknownKeysAreErrors) {
   EXPECT_EQ(errors_of(kAttribute + "alerts: {adverse_impact: {ratio_below: 1.5}}\n"),
             (std::vector<std::string>{"test.yaml:2:40: alerts.adverse_impact.ratio_below: "
                                       "expected a number in (0, 1], got \"1.5\""}));
+  EXPECT_EQ(errors_of(kAttribute + "alerts: {adverse_impact: {method: sprt, change_shift: 1, "
+                                   "change_false_alarm_years: 0}}\n"),
+            (std::vector<std::string>{
+                "test.yaml:2:35: alerts.adverse_impact.method: expected one of "
+                "confidence_sequence, fixed_window, got \"sprt\"",
+                "test.yaml:2:55: alerts.adverse_impact.change_shift: expected a number in "
+                "(0, 1), e.g. 0.8, got \"1\"",
+                "test.yaml:2:84: alerts.adverse_impact.change_false_alarm_years: expected a "
+                "number of years in [0.1, 1000], e.g. 20, got \"0\""}));
 }
 
 TEST(ConfigDaemonSections, ReadKafkaExporterCheckpointAndLogging) {

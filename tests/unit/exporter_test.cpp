@@ -25,6 +25,7 @@
 #include "fairwatch/config/load.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/report.h"
+#include "fairwatch/daemon/sequential_monitor.h"
 #include "fairwatch/daemon/version.h"
 #include "http_client.h"
 
@@ -735,7 +736,15 @@ struct EveryMetric {
     engine->offer("{broken");
     exporter = start_exporter(config);
     if (!exporter) return;
-    exporter->publish_statistics(build_report(*engine, {}), *engine);
+    const Report report = build_report(*engine, {});
+    exporter->publish_statistics(report, *engine);
+    // Enough decisions for finite confidence-sequence bounds on both sides.
+    Engine large(config);
+    EventFeeder large_feeder(large);
+    large_feeder.add(at(0, "male", "white"), 400, 200);
+    large_feeder.add(at(0, "female", "black"), 400, 150);
+    SequentialMonitor sequential(config);
+    exporter->publish_sequential(sequential.evaluate(build_report(large, {})));
     OperationalSnapshot snapshot;
     snapshot.kafka_connected = true;
     snapshot.topic = "hiring.decisions";

@@ -105,15 +105,29 @@ struct CheckpointConfig {
   std::int64_t max_age_seconds = 60;
 };
 
+// How adverse impact is detected (docs/statistics.md):
+// confidence_sequence — anytime-valid bounds and a CUSUM change detector on
+// counts since the start of the monitoring period, cleared on the shortest
+// alerted window; fixed_window — the ratio and adjusted z test of each
+// alerted window.
+enum class AdverseImpactMethod { confidence_sequence, fixed_window };
+
 // `alerts.adverse_impact`: per (system, stage, attribute, group, window).
 struct AdverseImpactAlertConfig {
+  AdverseImpactMethod method = AdverseImpactMethod::confidence_sequence;
   double ratio_below = 0.8;        // fires when the impact ratio is below this (and significant)
   double clear_above = 0.85;       // a firing alert clears only above this; >= ratio_below
   double critical_below = 0.5;     // severity critical below this; < ratio_below, > 0
   std::int64_t for_seconds = 900;  // `for: 15m` of event time the condition must hold
   // Names of the configured windows evaluated; empty = every configured
-  // sliding window (never `all`).
+  // sliding window (never `all`). With confidence_sequence, the shortest of
+  // them is the window a detection is cleared on (and its `window` label).
   std::vector<std::string> windows;
+  // confidence_sequence: the impact ratio the change detector is tuned to
+  // detect, in (0, 1), and the expected time between its false alarms per
+  // group under no bias, in years of event time.
+  double change_shift = 0.8;
+  double change_false_alarm_years = 20;
 };
 
 // `alerts`: alert evaluation in the daemon (docs/configuration.md).

@@ -19,6 +19,7 @@
 
 #include "fairwatch/config/config.h"
 #include "fairwatch/daemon/report.h"
+#include "fairwatch/daemon/sequential_monitor.h"
 #include "fairwatch/detectors/adverse_impact_condition.h"
 #include "fairwatch/detectors/alert_state.h"
 
@@ -62,6 +63,13 @@ struct AlertEvidence {
   std::optional<double> p_value_z;
   std::optional<double> p_value_fisher;
   std::optional<double> p_value_z_adjusted;
+  // confidence_sequence method: the impact ratio's confidence sequence and
+  // counts since the start of the monitoring period, and what triggered it.
+  std::optional<detectors::Interval> confidence_sequence;
+  detectors::Counts period_group;
+  detectors::Counts period_reference;
+  bool confidence_sequence_holds = false;
+  bool change_detected = false;
 };
 
 // One transition of one series, with what is known at the time.
@@ -102,6 +110,8 @@ struct OperationalInputs {
 struct SavedAlertSeries {
   AlertLabels labels;
   detectors::AlertState state;
+  // confidence_sequence: the watermark of the newest evidence (INT64_MIN: none).
+  std::int64_t last_evidence_ms = INT64_MIN;
   friend bool operator==(const SavedAlertSeries&, const SavedAlertSeries&) = default;
 };
 
@@ -115,7 +125,8 @@ class AlertEvaluator {
   // one resolves: returned, stamped at `wall_ms` and the last watermark).
   std::vector<AlertEvent> reload(const config::Config& config, std::int64_t wall_ms);
 
-  // Evaluates every adverse-impact series of `report` at its watermark.
+  // Evaluates every adverse-impact series of `report` at its watermark, by
+  // the configured method; the sequential monitor is advanced either way.
   // REQUIRES: report built without a window filter (strata rows are ignored).
   std::vector<AlertEvent> evaluate_adverse_impact(const Report& report, std::int64_t wall_ms);
   // Evaluates the operational alerts at wall time `wall_ms`.
@@ -135,14 +146,23 @@ class AlertEvaluator {
   const detectors::AlertThresholds& adverse_impact_thresholds() const { return thresholds_; }
   const detectors::AdverseImpactSettings& adverse_impact_settings() const { return settings_; }
 
+  // The confidence sequences and change detectors (checkpointed with the alerts).
+  const SequentialMonitor& sequential() const { return sequential_; }
+  SequentialMonitor& sequential() { return sequential_; }
+
  private:
   struct Series {
     AlertLabels labels;
     detectors::AlertState state;
+    std::int64_t last_evidence_ms = INT64_MIN;  // confidence_sequence only
   };
   void configure(const config::Config& config);
   bool alerted_window(std::string_view window) const;
   Series& adverse_series(const GroupRow& row);
+  void evaluate_fixed_window(const Report& report, std::int64_t wall_ms,
+                             std::vector<AlertEvent>& events);
+  void evaluate_sequential(const Report& report, std::int64_t wall_ms,
+                           std::vector<AlertEvent>& events);
   void record(Series& series, const detectors::AlertTransition& transition,
               std::vector<AlertEvent>& events, std::int64_t wall_ms) const;
   void observe_operational(AlertKind kind, bool condition, std::int64_t for_ms, std::string detail,
@@ -152,6 +172,7 @@ class AlertEvaluator {
   detectors::AlertThresholds thresholds_;
   detectors::AdverseImpactSettings settings_;
   std::vector<std::string> windows_;  // alerted window names
+  SequentialMonitor sequential_;
   std::int64_t watermark_ms_ = INT64_MIN;
   // Adverse-impact series, in order of creation, found by key.
   std::vector<Series> adverse_;

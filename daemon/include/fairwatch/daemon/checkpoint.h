@@ -31,6 +31,14 @@ enum class CheckpointLoad {
   corrupt,       // unreadable, truncated or failing its checksum (see `detail`); engine untouched
 };
 
+// What a checkpoint holds besides the engine state and the positions.
+struct CheckpointExtras {
+  std::vector<SavedAlertSeries> alerts;  // pending or firing adverse-impact series
+  std::string sequential_state;          // SequentialMonitor::save_state() bytes; "" none
+  std::string drift_state;               // DriftMonitor::save_state() bytes; "" none
+  friend bool operator==(const CheckpointExtras&, const CheckpointExtras&) = default;
+};
+
 struct CheckpointLoadResult {
   CheckpointLoad status = CheckpointLoad::not_found;
   std::string detail;  // what differs or what is wrong, for the operator
@@ -38,6 +46,9 @@ struct CheckpointLoadResult {
   // The adverse-impact alert series that were pending or firing (empty for
   // a version 1 file, which predates alert state).
   std::vector<SavedAlertSeries> alerts;
+  // Version 3: the sequential monitor's and the drift monitor's state ("" before).
+  std::string sequential_state;
+  std::string drift_state;
 };
 
 // The file name inside checkpoint.path.
@@ -46,9 +57,10 @@ inline constexpr const char* kCheckpointFileName = "checkpoint.bin";
 // every later write, never read.
 inline constexpr const char* kCheckpointTempFileName = "checkpoint.bin.tmp";
 // The version of the file format (docs/checkpoint-format.md). Version 2 adds
-// the alert state; version 1 files are still read (with no alert state);
-// files of other versions are reported as corrupt.
-inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
+// the alert state; version 3 the alerts' newest evidence time and the
+// sequential and drift monitors' state. Versions 1 and 2 are still read
+// (without what they predate); files of other versions are reported as corrupt.
+inline constexpr std::uint32_t kCheckpointFormatVersion = 3;
 
 // A digest of the parts of the config that define what the state means
 // (attributes, groups, fields, intersections, windows, stratum field, score
@@ -66,16 +78,16 @@ std::string state_shape_description(const config::Config& config);
 // (parts separated by "; "); "" when they are equal.
 std::string describe_state_shape_change(std::string_view saved, std::string_view current);
 
-// The complete contents of a checkpoint file for engine, positions and alert states.
+// The complete contents of a checkpoint file for engine, positions and extras.
 std::string encode_checkpoint(const Engine& engine, const CheckpointPositions& positions,
-                              const std::vector<SavedAlertSeries>& alerts = {});
+                              const CheckpointExtras& extras = {});
 
 // Loads checkpoint file contents into `engine`, as read_checkpoint() does
 // (never returns not_found). The engine changes only when the result is
 // `loaded`. REQUIRES: as read_checkpoint().
 CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine);
 
-// Writes engine state, positions and alert states to <directory>/checkpoint.bin atomically:
+// Writes engine state, positions and extras to <directory>/checkpoint.bin atomically:
 // the bytes go to checkpoint.bin.tmp (replacing any leftover), which is
 // fsynced and renamed over checkpoint.bin, and the directory is fsynced; the
 // directory and its missing parents are created first. After a crash at any
@@ -84,7 +96,7 @@ CheckpointLoadResult decode_checkpoint(std::string_view bytes, Engine& engine);
 // previous checkpoint.bin is then untouched.
 std::string write_checkpoint(const std::string& directory, const Engine& engine,
                              const CheckpointPositions& positions,
-                             const std::vector<SavedAlertSeries>& alerts = {});
+                             const CheckpointExtras& extras = {});
 
 // Reads <directory>/checkpoint.bin into `engine`: not_found without the file;
 // corrupt when unreadable, truncated, of another format version, failing

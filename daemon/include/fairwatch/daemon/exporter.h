@@ -20,6 +20,7 @@
 #include "fairwatch/daemon/alert_evaluator.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/report.h"
+#include "fairwatch/daemon/sequential_monitor.h"
 
 namespace fairwatch::daemon {
 
@@ -64,6 +65,9 @@ class Exporter {
   // fairwatch_alert_transitions_total from the reported `events`.
   void publish_alerts(const std::vector<AlertStatus>& statuses,
                       const std::vector<AlertEvent>& events);
+  // fairwatch_impact_ratio_cs_lower/_upper (absent while suppressed),
+  // fairwatch_change_detected and fairwatch_change_statistic per series.
+  void publish_sequential(const std::vector<SequentialStatus>& statuses);
 
   // Readiness as served by /readyz: 200 "ready" or 503 with the reason.
   // Until the first call: 503 "starting". /healthz always answers 200 "ok".

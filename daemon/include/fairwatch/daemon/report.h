@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,15 @@ std::vector<std::string> window_names(const config::Config& config);
 
 // REQUIRES: options.window, when set, is one of window_names().
 Report build_report(const Engine& engine, const ReportOptions& options);
+
+// The rows of one (window, system, stage, attribute, stratum) — contiguous
+// in Report::groups — and its reference group's row (nullptr without one).
+// Valid while the report is.
+struct GroupFamily {
+  std::span<const GroupRow> rows;
+  const GroupRow* reference = nullptr;
+};
+std::vector<GroupFamily> group_families(const Report& report);
 
 // The analysis settings the config asks for, for one attribute family.
 detectors::AnalysisSettings analysis_settings(const config::Config& config,

@@ -14,6 +14,16 @@
 //      likelihood ratio with mean <= 1, so P(false alarm within N of the
 //      group's outcomes) <= N·e^(−h), and the in-control ARL is at least the
 //      configured one (Siegmund's approximation; see change_detector.h).
+//      A crossing of h is confirmed only when, over the same stretch of
+//      batches (since the statistic last left 0), the group's rate is below
+//      (1 + change_shift)/2 times the reference's own rate in those batches
+//      and a one-sided pooled z test of the two gives p below
+//      kConfirmLevel / k for the period's k-th such test (k = 1 + the
+//      crossings left unconfirmed so far): a drop of both groups' rates (a
+//      hiring freeze, a seasonal low) is not adverse impact, and however
+//      many crossings a long one causes, the tests together stay at about
+//      kConfirmLevel · ln k. An unconfirmed crossing restarts the CUSUM from 0 as
+//      an alarm would, so confirmation only removes alarms.
 // After a CUSUM alarm the CUSUM restarts from 0; the caller latches the alert.
 #pragma once
 
@@ -39,26 +49,56 @@ struct AdverseImpactVerdict {
   bool alarm = false;                    // (1) or (2)
   bool confidence_sequence = false;      // (1) held
   bool change_detected = false;          // (2) alarmed on this batch
+  bool change_unconfirmed = false;       // (2) reached h, but the reference fell alike: restarted
   std::optional<Interval> ratio_bounds;  // the ratio CS; nullopt without data
   double cusum_statistic = 0;            // after this batch (0 right after an alarm)
 };
 
 class AdverseImpactRule {
  public:
+  // The one-sided level of the first confirmation test of a period.
+  static constexpr double kConfirmLevel = 0.001;
+
   explicit AdverseImpactRule(const AdverseImpactRuleConfig& config);
 
-  // group_batch: the group's decisions since the previous call; the *_since_start
-  // counts include them. REQUIRES: group_batch <= group_since_start.
-  AdverseImpactVerdict evaluate(Counts group_batch, Counts group_since_start,
-                                Counts reference_since_start);
+  // *_batch: each group's decisions since the previous call; the
+  // *_since_start counts include them. REQUIRES: batch <= since_start for each.
+  AdverseImpactVerdict evaluate(Counts group_batch, Counts reference_batch,
+                                Counts group_since_start, Counts reference_since_start);
 
   const ConfidenceSequence& confidence_sequence() const { return confidence_sequence_; }
   const BernoulliCusum& change_detector() const { return change_detector_; }
+  // The CUSUM itself, to retune its in-control ARL or restore it from a checkpoint.
+  BernoulliCusum& change_detector() { return change_detector_; }
+  // Each group's decisions over the CUSUM's current stretch (since it last left 0).
+  Counts stretch_group() const { return stretch_group_; }
+  Counts stretch_reference() const { return stretch_reference_; }
+  // Crossings left unconfirmed in this period.
+  std::uint64_t unconfirmed() const { return unconfirmed_; }
+  // Restores the stretch and the unconfirmed count (checkpoints).
+  // REQUIRES: as saved by the accessors above.
+  void restore_stretch(Counts group, Counts reference, std::uint64_t unconfirmed) {
+    stretch_group_ = group;
+    stretch_reference_ = reference;
+    unconfirmed_ = unconfirmed;
+  }
+  // Forgets the CUSUM statistic, its stretch and the unconfirmed count (a
+  // new monitoring period).
+  void reset_change_detector() {
+    change_detector_.reset();
+    stretch_group_ = {};
+    stretch_reference_ = {};
+    unconfirmed_ = 0;
+  }
 
  private:
   double ratio_below_;
+  double confirm_below_;  // (1 + change_shift) / 2
   ConfidenceSequence confidence_sequence_;
   BernoulliCusum change_detector_;
+  Counts stretch_group_;
+  Counts stretch_reference_;
+  std::uint64_t unconfirmed_ = 0;
 };
 
 }  // namespace fairwatch::detectors

@@ -44,18 +44,38 @@ class BernoulliCusum {
   BernoulliCusum(double shift, double arl0_outcomes);
 
   // Adds one batch of outcomes judged against in-control rate p0 (the
-  // threshold is recomputed when p0 moved by more than 0.1% since it was). Returns true when the
-  // statistic reaches the threshold; the statistic is then reset to 0. A batch is skipped (false,
-  // nothing changes) when p0 is not in (0, 1) or shift·p0 >= 1.
+  // threshold is recomputed when p0 moved by more than 0.1% since it was).
+  // Returns true when the statistic reaches the threshold; the statistic is
+  // then reset to 0. A batch is skipped (false, nothing changes) when p0 is
+  // not in (0, 1) or shift·p0 >= 1.
   bool observe(Counts batch, double p0);
-
+  // As observe(), but a statistic reaching the threshold is left for the
+  // caller to confirm with alarm() or dismiss with reset(); either restarts
+  // the statistic from 0, so confirming only some crossings alarms at a
+  // subset of the plain CUSUM's alarm times. Returns whether S >= h.
+  bool accumulate(Counts batch, double p0);
+  // Records an alarm: S ← 0.
+  void alarm() {
+    statistic_ = 0;
+    ++alarms_;
+  }
   // The current statistic S >= 0 (log-likelihood ratio units).
   double statistic() const { return statistic_; }
   // The threshold used for the last batch observed; 0 before the first.
   double threshold() const { return threshold_; }
   std::uint64_t alarms() const { return alarms_; }
   double shift() const { return shift_; }
+  double in_control_arl() const { return arl0_outcomes_; }
+  // Changes the in-control ARL (e.g. as the estimated applicant rate moves);
+  // the threshold is recomputed on the next batch. REQUIRES: arl0_outcomes >= 1.
+  void set_in_control_arl(double arl0_outcomes);
   void reset() { statistic_ = 0; }
+  // Restores a saved statistic and alarm count (checkpoints).
+  // REQUIRES: statistic >= 0 and finite.
+  void restore(double statistic, std::uint64_t alarms) {
+    statistic_ = statistic;
+    alarms_ = alarms;
+  }
 
  private:
   double shift_;
