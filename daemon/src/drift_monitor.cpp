@@ -129,7 +129,7 @@ void take_proportional_sample(std::span<const SlotScores* const> buckets, std::s
 }  // namespace
 
 DriftMonitor::DriftMonitor(const config::Config& config)
-    : config_(&config),
+    : score_edges_(config.drift.score_edges),
       layout_(config),
       sample_size_(static_cast<std::size_t>(config.drift.sample_size)),
       bucket_capacity_(kBucketSampleFactor *
@@ -137,6 +137,9 @@ DriftMonitor::DriftMonitor(const config::Config& config)
       tracked_(layout_.slot_count(), true) {
   for (const AttributeFamily& family : layout_.families()) {
     tracked_[family.first_slot + family.unknown()] = false;
+  }
+  for (const config::WindowConfig& window : config.windows) {
+    window_lengths_ms_.push_back(window.length_seconds * 1000);
   }
 }
 
@@ -157,9 +160,8 @@ DriftMonitor::Series& DriftMonitor::series(std::string_view system, std::string_
   created->stage = std::string(stage);
   created->seed = series_seed(system, stage);
   const std::size_t slots = layout_.slot_count();
-  for (const config::WindowConfig& window : config_->windows) {
+  for (const std::int64_t length_ms : window_lengths_ms_) {
     ScoreRing ring;
-    const std::int64_t length_ms = window.length_seconds * 1000;
     ring.width_ms = (length_ms + Engine::kWindowBuckets - 1) / Engine::kWindowBuckets;
     ring.ids.assign(Engine::kWindowBuckets, kUnusedBucket);
     ring.slots.resize(static_cast<std::size_t>(Engine::kWindowBuckets) * slots);
@@ -187,9 +189,8 @@ void DriftMonitor::add(std::string_view system, std::string_view stage, std::int
   last_event_ms_ = std::max(last_event_ms_.value_or(event_time_ms), event_time_ms);
   if (!score) return;
   Series& state = series(system, stage);
-  const std::vector<double>& edges = config_->drift.score_edges;
-  const std::size_t bins = edges.size() - 1;
-  const std::size_t bin = detectors::bin_of(edges, *score);
+  const std::size_t bins = score_edges_.size() - 1;
+  const std::size_t bin = detectors::bin_of(score_edges_, *score);
   if (in_windows) {
     const auto buckets = static_cast<std::int64_t>(Engine::kWindowBuckets);
     for (ScoreRing& ring : state.windows) {
@@ -217,7 +218,7 @@ ScoreDistribution DriftMonitor::scores(std::string_view system, std::string_view
                                        std::size_t window, std::uint32_t slot,
                                        std::int64_t watermark_ms) const {
   ScoreDistribution result;
-  result.histogram.assign(config_->drift.score_edges.size() - 1, 0);
+  result.histogram.assign(score_edges_.size() - 1, 0);
   const Series* state = find(system, stage);
   if (state == nullptr || slot >= layout_.slot_count() || !tracked_[slot]) return result;
   auto add_histogram = [&](const SlotScores& scores) {
@@ -256,14 +257,10 @@ ScoreDistribution DriftMonitor::scores(std::string_view system, std::string_view
 // u64[bins] histogram and f64[] sample.
 void DriftMonitor::save_state(detectors::StateWriter& writer) const {
   writer.write_u32(kStateVersion);
-  writer.write_array(std::span<const double>(config_->drift.score_edges));
+  writer.write_array(std::span<const double>(score_edges_));
   writer.write_u64(sample_size_);
   writer.write_u64(layout_.slot_count());
-  std::vector<std::int64_t> lengths;
-  for (const config::WindowConfig& window : config_->windows) {
-    lengths.push_back(window.length_seconds * 1000);
-  }
-  writer.write_array(std::span<const std::int64_t>(lengths));
+  writer.write_array(std::span<const std::int64_t>(window_lengths_ms_));
   writer.write_bool(first_event_ms_.has_value());
   writer.write_i64(first_event_ms_.value_or(0));
   writer.write_i64(last_event_ms_.value_or(0));
@@ -292,25 +289,22 @@ void DriftMonitor::save_state(detectors::StateWriter& writer) const {
 }
 
 bool DriftMonitor::restore_state(detectors::StateReader& reader) {
-  const std::size_t bins = config_->drift.score_edges.size() - 1;
+  const std::size_t bins = score_edges_.size() - 1;
   const std::size_t slot_count = layout_.slot_count();
   std::uint32_t version = 0;
-  std::vector<double> edges(config_->drift.score_edges.size());
+  std::vector<double> edges(score_edges_.size());
   std::uint64_t sample_size = 0;
   std::uint64_t slots = 0;
-  std::vector<std::int64_t> lengths(config_->windows.size());
+  std::vector<std::int64_t> lengths(window_lengths_ms_.size());
   bool has_period = false;
   std::int64_t first = 0;
   std::int64_t last = 0;
   if (!reader.read_u32(version) || version != kStateVersion || !reader.read_array(edges) ||
-      edges != config_->drift.score_edges || !reader.read_u64(sample_size) ||
-      sample_size != sample_size_ || !reader.read_u64(slots) || slots != slot_count ||
-      !reader.read_array(lengths) || !reader.read_bool(has_period) || !reader.read_i64(first) ||
-      !reader.read_i64(last)) {
+      edges != score_edges_ || !reader.read_u64(sample_size) || sample_size != sample_size_ ||
+      !reader.read_u64(slots) || slots != slot_count || !reader.read_array(lengths) ||
+      !reader.read_bool(has_period) || !reader.read_i64(first) || !reader.read_i64(last) ||
+      lengths != window_lengths_ms_) {
     return reader.fail();
-  }
-  for (std::size_t w = 0; w < lengths.size(); ++w) {
-    if (lengths[w] != config_->windows[w].length_seconds * 1000) return reader.fail();
   }
   auto read_slots = [&](std::span<SlotScores> out, std::size_t capacity) {
     for (std::size_t slot = 0; slot < out.size(); ++slot) {

@@ -25,7 +25,7 @@ constexpr std::int64_t kStartMs = 1'795'000'000'000;  // 2026-11-18
 config::Config drift_config() {
   config::Config config;
   config.attributes = {{"sex", "/attributes/sex", {"female", "male"}, 0}};
-  config.windows = {{"6h", 6 * 3600}, {"24h", 86400}};
+  config.windows = {{"6h", 21600}, {"24h", 86400}};
   config.events.allowed_lateness_seconds = 3600;
   config.drift.sample_size = 120;
   return config;
@@ -85,13 +85,15 @@ TEST(DriftMonitor, WindowsHoldWhatTheEnginesWindowsHold) {
   std::uniform_real_distribution<double> score(0, 1);
   // 30 hours, a few events an hour, some late (2 h back: all only), some
   // unscored, some of unknown sex.
-  for (int hour = 0; hour < 30; ++hour) {
-    for (int i = 0; i < 3; ++i) {
+  for (std::int64_t hour = 0; hour < 30; ++hour) {
+    for (std::int64_t i = 0; i < 3; ++i) {
       const std::int64_t time = kStartMs + hour * kHourMs + i * 600'000;
       feed.add(time, static_cast<GroupIndex>(i % 3), score(random));
     }
     feed.add(kStartMs + hour * kHourMs, 0, std::nullopt);
-    if (hour % 7 == 6) EXPECT_TRUE(feed.add(kStartMs + (hour - 2) * kHourMs, 1, 0.5).late);
+    if (hour % 7 == 6) {
+      EXPECT_TRUE(feed.add(kStartMs + (hour - 2) * kHourMs, 1, 0.5).late);
+    }
   }
   for (std::size_t window = 0; window <= config.windows.size(); ++window) {
     for (std::uint32_t slot = 0; slot < 2; ++slot) {
@@ -115,11 +117,9 @@ TEST(DriftMonitor, WindowsHoldWhatTheEnginesWindowsHold) {
 TEST(DriftMonitor, SampleIsEveryScoreWhileItFitsAndAUniformSubsampleBeyond) {
   const config::Config config = drift_config();
   Monitored feed(config);
-  const Engine& engine = feed.engine;
-  const DriftMonitor& monitor = feed.monitor;
   std::vector<double> in_6h;
   // 100 scores spread over 5 hours: within the 6h window and the sample size.
-  for (int i = 0; i < 100; ++i) {
+  for (std::int64_t i = 0; i < 100; ++i) {
     const double score = std::round(i * 7 % 100) / 100.0;
     feed.add(kStartMs + i * 180'000, 0, score);
     in_6h.push_back(score);
@@ -132,7 +132,7 @@ TEST(DriftMonitor, SampleIsEveryScoreWhileItFitsAndAUniformSubsampleBeyond) {
   // 3000 more in the next half hour, all above 0.5: the 6h window then holds 3100
   // scores; its sample is at most 120 and drawn evenly over time: about
   // 100/3100 of it from the first 100 scores (all below 0.99, most below 0.5).
-  for (int i = 0; i < 3000; ++i) feed.add(kStartMs + 5 * kHourMs + i * 600, 0, 0.75);
+  for (std::int64_t i = 0; i < 3000; ++i) feed.add(kStartMs + 5 * kHourMs + i * 600, 0, 0.75);
   scores = feed.scores(0, 0);
   EXPECT_EQ(scores.scored, 3100u);
   EXPECT_LE(scores.sample.size(), 120u);
@@ -149,7 +149,7 @@ TEST(DriftMonitor, SameInputSameSamples) {
   std::vector<std::vector<double>> samples;
   for (int run = 0; run < 2; ++run) {
     Monitored feed(config);
-    for (int i = 0; i < 5000; ++i) feed.add(kStartMs + i * 4000, 0, (i % 97) / 97.0);
+    for (std::int64_t i = 0; i < 5000; ++i) feed.add(kStartMs + i * 4000, 0, (i % 97) / 97.0);
     samples.push_back(feed.scores(0, 0).sample);
     samples.push_back(feed.scores(2, 0).sample);
   }
@@ -163,7 +163,7 @@ TEST(DriftMonitor, SaveRestoreRoundTrip) {
   Monitored feed(config);
   const Engine& engine = feed.engine;
   const DriftMonitor& monitor = feed.monitor;
-  for (int i = 0; i < 2000; ++i) {
+  for (std::int64_t i = 0; i < 2000; ++i) {
     feed.add(kStartMs + i * 50'000, static_cast<GroupIndex>(i % 3), (i % 89) / 89.0,
              i % 5 == 0 ? "interview" : "screening");
   }

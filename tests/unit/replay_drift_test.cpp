@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -49,7 +50,7 @@ std::string read_file(const std::string& path) {
 
 // Captures the baseline period into a temporary file; returns its path.
 std::string capture_baseline_file() {
-  const std::string path = temp_path("drift_baseline.json");
+  std::string path = temp_path("drift_baseline.json");
   const CommandOutput result = run_command(
       {"baseline", "capture", "--config", kConfig, "-o", path, kData + "drift_baseline.jsonl"});
   EXPECT_EQ(result.status, 0) << result.err;
@@ -104,7 +105,8 @@ TEST(ReplayDrift, ShiftedScoresAndMixReproduceTheReferenceValues) {
     for (std::size_t row = 0; row < expected.size(); ++row) {
       const std::string subject = expected.at(row, "subject");
       const std::string group = subject == "mix" ? "" : expected.at(row, "group");
-      const std::string where = std::string(window) + " " + subject + " " + group;
+      std::string where = window;
+      where += " " + subject + " " + group;
       const auto actual = drift_row(report, window, "screening", subject, group);
       ExpectNearOrNull(actual["psi"], expected.number(row, "psi"), kClosedForm, where);
       ExpectNearOrNull(actual["js_divergence"], expected.number(row, "js_divergence"), kClosedForm,

@@ -65,7 +65,8 @@ class DriftMonitor {
   // A bucket's reservoir holds this many times its even share of the sample.
   static constexpr std::size_t kBucketSampleFactor = 2;
 
-  // REQUIRES: config is valid and outlives the monitor.
+  // Copies what it needs of `config` (drift settings, windows, attribute
+  // layout); the config need not outlive the monitor. REQUIRES: config is valid.
   explicit DriftMonitor(const config::Config& config);
   ~DriftMonitor();
   DriftMonitor(const DriftMonitor&) = delete;
@@ -87,7 +88,7 @@ class DriftMonitor {
   ScoreDistribution scores(std::string_view system, std::string_view stage, std::size_t window,
                            std::uint32_t slot, std::int64_t watermark_ms) const;
 
-  const std::vector<double>& score_edges() const { return config_->drift.score_edges; }
+  const std::vector<double>& score_edges() const { return score_edges_; }
   std::size_t sample_size() const { return sample_size_; }
   const AttributeLayout& layout() const { return layout_; }
   // Whether the slot is a known group (not an `unknown` slot): scores are kept for these.
@@ -112,8 +113,9 @@ class DriftMonitor {
   Series& series(std::string_view system, std::string_view stage);
   const Series* find(std::string_view system, std::string_view stage) const;
 
-  const config::Config* config_;
+  std::vector<double> score_edges_;
   AttributeLayout layout_;
+  std::vector<std::int64_t> window_lengths_ms_;  // per configured window
   std::size_t sample_size_;
   std::size_t bucket_capacity_;
   std::vector<bool> tracked_;  // per slot
