@@ -144,6 +144,26 @@ TEST(DriftMonitor, SampleIsEveryScoreWhileItFitsAndAUniformSubsampleBeyond) {
   EXPECT_EQ(feed.scores(2, 0).sample.size(), 120u);
 }
 
+TEST(DriftMonitor, SlidingSampleIsSpreadEvenlyOverTheWindow) {
+  // 6000 scores rising with time over 5.8 hours, all in the 6h window: a
+  // sample drawn evenly over time has about the window's mean and median.
+  Monitored feed(drift_config());
+  constexpr std::int64_t kScores = 6000;
+  for (std::int64_t i = 0; i < kScores; ++i) {
+    feed.add(kStartMs + i * 3500, 0, static_cast<double>(i) / kScores);
+  }
+  const ScoreDistribution scores = feed.scores(0, 0);
+  ASSERT_EQ(scores.scored, static_cast<std::uint64_t>(kScores));
+  EXPECT_GE(scores.sample.size(), 100u);
+  EXPECT_LE(scores.sample.size(), 120u);
+  const double mean = std::accumulate(scores.sample.begin(), scores.sample.end(), 0.0) /
+                      static_cast<double>(scores.sample.size());
+  EXPECT_NEAR(mean, 0.5, 0.03);
+  const auto below =
+      std::count_if(scores.sample.begin(), scores.sample.end(), [](double s) { return s < 0.25; });
+  EXPECT_NEAR(static_cast<double>(below) / static_cast<double>(scores.sample.size()), 0.25, 0.05);
+}
+
 TEST(DriftMonitor, SameInputSameSamples) {
   const config::Config config = drift_config();
   std::vector<std::vector<double>> samples;
