@@ -232,6 +232,22 @@ TEST(ReplayDrift, BaselineWithOtherScoreEdgesIsRefused) {
       << result.err;
 }
 
+TEST(ReplayDrift, ConfiguredBaselineIsUsedAndTheFlagOverridesIt) {
+  const std::string config = temp_path("drift_configured_baseline.yaml");
+  const std::string missing = temp_path("configured_but_missing.json");
+  write_file(config, read_file(kConfig) + "drift: {baseline: " + missing + "}\n");
+  const CommandOutput configured =
+      run_command({"replay", "--config", config, kData + "drift_current.jsonl"});
+  EXPECT_EQ(configured.status, 1);
+  EXPECT_NE(configured.err.find(missing + ": cannot read the baseline"), std::string::npos)
+      << configured.err;
+  const CommandOutput overridden =
+      run_command({"replay", "--config", config, "--baseline", capture_baseline_file(),
+                   kData + "drift_current.jsonl"});
+  ASSERT_EQ(overridden.status, 0) << overridden.err;
+  EXPECT_NE(overridden.out.find("\"drift\":[{"), std::string::npos);
+}
+
 TEST(ReplayDrift, MalformedBaselinesGiveAClearError) {
   const std::string good = read_file(capture_baseline_file());
   struct Case {
