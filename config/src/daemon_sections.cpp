@@ -94,24 +94,9 @@ void read_exporter(Reader& reader, const Item& item, Config& config) {
     }
   }
   if (const Item* value = map->find("score_buckets")) {
-    constexpr std::string_view kWhat = "a non-empty list of increasing numbers";
-    if (const auto items = reader.list(*value, kWhat)) {
-      std::vector<double> buckets;
-      bool valid = !items->empty();
-      for (const Item& element : *items) {
-        const auto bound = reader.number(element, "a number");
-        if (!bound) {
-          valid = false;
-          continue;
-        }
-        if (!buckets.empty() && *bound <= buckets.back()) {
-          reader.expected(element, "a number greater than the previous bucket bound");
-          valid = false;
-        }
-        buckets.push_back(*bound);
-      }
-      if (items->empty()) reader.expected(*value, kWhat);
-      if (valid) config.exporter.score_buckets = std::move(buckets);
+    if (auto buckets =
+            increasing_numbers(reader, *value, "a non-empty list of increasing numbers", 1)) {
+      config.exporter.score_buckets = std::move(*buckets);
     }
   }
 }

@@ -31,7 +31,7 @@ struct Section {
 
 // Every top-level key, in reading order: a reader may use the sections before it.
 // A new section is one reader in sections.h and one row here.
-constexpr std::array<Section, 11> kSections = {{
+constexpr std::array<Section, 12> kSections = {{
     {"events", &internal::read_events, ""},
     {"attributes", &internal::read_attributes,
      "a non-empty list of attributes, each {name, field, groups}"},
@@ -43,6 +43,7 @@ constexpr std::array<Section, 11> kSections = {{
     {"exporter", &internal::read_exporter, ""},
     {"checkpoint", &internal::read_checkpoint, ""},
     {"alerts", &internal::read_alerts, ""},
+    {"drift", &internal::read_drift, ""},
     {"logging", &internal::read_logging, ""},
 }};
 

@@ -5,7 +5,10 @@
 // alerts uses config.windows.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "fairwatch/config/config.h"
 #include "yaml_reader.h"
@@ -22,6 +25,7 @@ void read_source(Reader& reader, const Item& item, Config& config);
 void read_exporter(Reader& reader, const Item& item, Config& config);
 void read_checkpoint(Reader& reader, const Item& item, Config& config);
 void read_alerts(Reader& reader, const Item& item, Config& config);
+void read_drift(Reader& reader, const Item& item, Config& config);
 void read_logging(Reader& reader, const Item& item, Config& config);
 
 // A number as %g writes it, for messages: "0.85".
@@ -29,5 +33,11 @@ std::string format_number(double value);
 
 // The configured attribute names, distinct, as "sex, ethnicity", for messages.
 std::string attribute_names(const Config& config);
+
+// A non-empty list of strictly increasing finite numbers with at least
+// `min_size` entries, or nullopt (every problem recorded). `what` describes
+// the whole list; elements are reported against the previous one.
+std::optional<std::vector<double>> increasing_numbers(Reader& reader, const Item& item,
+                                                      std::string_view what, std::size_t min_size);
 
 }  // namespace fairwatch::config::internal

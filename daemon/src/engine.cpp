@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "fairwatch/daemon/drift_monitor.h"
+
 namespace fairwatch::daemon {
 
 std::uint64_t EngineCounters::rejected_total() const {
@@ -110,6 +112,10 @@ void Engine::add_to_stage(StageState& stage, const Decision& decision, bool in_w
       window.add(decision.event_time_ms, watermark_ms_, slots_, decision.favourable, score_bin,
                  score);
     }
+  }
+  if (drift_ != nullptr) {
+    drift_->add(stage.system, stage.stage, decision.event_time_ms, watermark_ms_, slots_,
+                decision.score, in_windows);
   }
   for (const std::uint32_t slot : slots_) {
     ++stage.all[slot].applicants;

@@ -10,6 +10,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  demo          embedded Kafka, a synthetic biased screener and the daemon, live\n"
     "  replay        run the statistics over JSON-lines decision files or stdin\n"
+    "  baseline      capture a drift baseline from JSON-lines decision files or stdin\n"
     "  check-config  validate a configuration file\n"
     "  simulate      produce the demo's synthetic decisions to a Kafka cluster\n"
     "  version       print the version\n"
@@ -25,6 +26,7 @@ int run_fairwatch(const Arguments& arguments, std::FILE* out, std::FILE* err) {
   const std::string& command = arguments[0];
   const Arguments rest(arguments.begin() + 1, arguments.end());
   if (command == "replay") return run_replay(rest, out, err);
+  if (command == "baseline") return run_baseline(rest, out, err);
   if (command == "check-config") return run_check_config(rest, out, err);
   if (command == "simulate") return run_simulate(rest, out, err);
   if (command == "demo") return run_demo(rest, out, err);

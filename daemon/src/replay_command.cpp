@@ -1,16 +1,12 @@
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <optional>
+#include <variant>
 
-#include "fairwatch/config/load.h"
+#include "fairwatch/daemon/baseline.h"
 #include "fairwatch/daemon/commands.h"
+#include "fairwatch/daemon/drift_monitor.h"
 #include "fairwatch/daemon/engine.h"
-#include "fairwatch/daemon/line_reader.h"
+#include "fairwatch/daemon/replay_input.h"
 #include "fairwatch/daemon/report.h"
 #include "fairwatch/daemon/report_format.h"
 
@@ -19,12 +15,13 @@ namespace {
 
 constexpr const char* kReplayUsage =
     "usage: fairwatch replay --config FILE [--format json|csv|table] [--window NAME]\n"
-    "                        [--by-stratum] [FILE...|-]\n";
+    "                        [--by-stratum] [--baseline FILE] [FILE...|-]\n";
 
 struct ReplayOptions {
   std::string config_path;
   std::string format = "json";
   ReportOptions report;
+  std::optional<std::string> baseline_path;
   std::vector<std::string> inputs;
 };
 
@@ -33,20 +30,14 @@ std::optional<ReplayOptions> parse_replay_arguments(const Arguments& arguments, 
   ReplayOptions options;
   for (std::size_t i = 0; i < arguments.size(); ++i) {
     const std::string& argument = arguments[i];
-    auto value_of = [&](const char* flag) -> std::optional<std::string> {
-      const std::string prefix = std::string(flag) + "=";
-      if (argument.starts_with(prefix)) return argument.substr(prefix.size());
-      if (argument == flag && i + 1 < arguments.size()) return arguments[++i];
-      return std::nullopt;
-    };
     if (argument == "--by-stratum") {
       options.report.by_stratum = true;
     } else if (argument.starts_with("--config")) {
-      auto value = value_of("--config");
+      auto value = flag_value(arguments, i, "--config");
       if (!value) break;
       options.config_path = *value;
     } else if (argument.starts_with("--format")) {
-      auto value = value_of("--format");
+      auto value = flag_value(arguments, i, "--format");
       if (!value || (*value != "json" && *value != "csv" && *value != "table")) {
         std::fprintf(err, "fairwatch replay: --format expects json, csv or table\n%s",
                      kReplayUsage);
@@ -54,9 +45,16 @@ std::optional<ReplayOptions> parse_replay_arguments(const Arguments& arguments, 
       }
       options.format = *value;
     } else if (argument.starts_with("--window")) {
-      auto value = value_of("--window");
+      auto value = flag_value(arguments, i, "--window");
       if (!value) break;
       options.report.window = *value;
+    } else if (argument.starts_with("--baseline")) {
+      auto value = flag_value(arguments, i, "--baseline");
+      if (!value || value->empty()) {
+        std::fprintf(err, "fairwatch replay: --baseline expects a file\n%s", kReplayUsage);
+        return std::nullopt;
+      }
+      options.baseline_path = *value;
     } else if (argument == "-" || !argument.starts_with("-")) {
       options.inputs.push_back(argument);
     } else {
@@ -72,82 +70,53 @@ std::optional<ReplayOptions> parse_replay_arguments(const Arguments& arguments, 
   return options;
 }
 
-// Prints "\r<N> events, <rate>/s" to a terminal at most twice a second.
-class Progress {
- public:
-  explicit Progress(std::FILE* err) : err_(err), enabled_(isatty(fileno(err)) != 0) {}
-  void tick(std::uint64_t events) {
-    if (!enabled_ || (events & 0xffff) != 0) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(500)) return;
-    last_ = now;
-    const double seconds = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(err_, "\rfairwatch replay: %llu events, %.0f events/s   ",
-                 static_cast<unsigned long long>(events), static_cast<double>(events) / seconds);
-    std::fflush(err_);
-    shown_ = true;
+// The baseline to compare against (--baseline, else drift.baseline), or
+// nullopt without one; false after printing why it cannot be used.
+bool load_baseline(const ReplayOptions& options, const config::Config& config,
+                   std::optional<Baseline>& baseline, std::FILE* err) {
+  const std::string path = options.baseline_path.value_or(config.drift.baseline);
+  if (path.empty()) return true;
+  auto read = read_baseline_file(path);
+  if (const auto* error = std::get_if<std::string>(&read)) {
+    std::fprintf(err, "fairwatch replay: %s\n", error->c_str());
+    return false;
   }
-  void finish() {
-    if (shown_) std::fprintf(err_, "\n");
+  baseline = std::get<Baseline>(std::move(read));
+  if (const auto mismatch = baseline_mismatch(*baseline, config)) {
+    std::fprintf(err, "fairwatch replay: %s: cannot compare with this baseline: %s\n", path.c_str(),
+                 mismatch->c_str());
+    return false;
   }
-
- private:
-  std::FILE* err_;
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_ = start_;
-};
+  return true;
+}
 
 }  // namespace
 
 int run_replay(const Arguments& arguments, std::FILE* out, std::FILE* err) {
   const std::optional<ReplayOptions> options = parse_replay_arguments(arguments, err);
   if (!options) return 2;
-  config::LoadResult loaded = config::load_config_file(options->config_path);
-  if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
-    for (const config::ConfigError& error : *errors) {
-      std::fprintf(err, "%s\n", error.to_string().c_str());
-    }
-    return 1;
-  }
-  const config::Config& config = std::get<config::Config>(loaded);
+  const std::optional<config::Config> config = load_config_reporting(options->config_path, err);
+  if (!config) return 1;
   if (options->report.window) {
-    const std::vector<std::string> names = window_names(config);
+    const std::vector<std::string> names = window_names(*config);
     if (std::find(names.begin(), names.end(), *options->report.window) == names.end()) {
       std::fprintf(err, "fairwatch replay: --window %s is not a configured window\n",
                    options->report.window->c_str());
       return 2;
     }
   }
+  std::optional<Baseline> baseline;
+  if (!load_baseline(*options, *config, baseline, err)) return 1;
 
-  Engine engine(config);
-  Progress progress(err);
-  for (const std::string& input : options->inputs) {
-    const bool is_stdin = input == "-";
-    const int fd = is_stdin ? STDIN_FILENO : ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      std::fprintf(err, "fairwatch replay: cannot open %s: %s\n", input.c_str(),
-                   std::strerror(errno));
-      return 1;
-    }
-    LineReader reader(fd);
-    std::string_view line;
-    while (reader.next(line)) {
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank line
-      engine.offer(line);
-      progress.tick(engine.counters().read);
-    }
-    if (!is_stdin) ::close(fd);
-    if (reader.error() != 0) {
-      std::fprintf(err, "fairwatch replay: error reading %s: %s\n", input.c_str(),
-                   std::strerror(reader.error()));
-      return 1;
-    }
+  std::optional<DriftMonitor> monitor;  // outlives the engine that feeds it
+  Engine engine(*config);
+  if (baseline) engine.set_drift_monitor(&monitor.emplace(*config));
+  if (!feed_inputs(engine, options->inputs, "fairwatch replay", err)) return 1;
+
+  Report report = build_report(engine, options->report);
+  if (baseline) {
+    report.drift = build_drift_rows(engine, *monitor, *baseline, options->report.window);
   }
-  progress.finish();
-
-  const Report report = build_report(engine, options->report);
   std::string text;
   if (options->format == "json") {
     text = format_json(report);

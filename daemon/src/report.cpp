@@ -38,11 +38,7 @@ class ReportBuilder {
         names_(window_names(engine.config())) {}
 
   void build() {
-    std::vector<const StageState*> stages;
-    for (const auto& stage : engine_.stages()) stages.push_back(stage.get());
-    std::sort(stages.begin(), stages.end(), [](const StageState* a, const StageState* b) {
-      return std::tie(a->system, a->stage) < std::tie(b->system, b->stage);
-    });
+    const std::vector<const StageState*> stages = stages_in_report_order(engine_);
     for (std::size_t w = 0; w < names_.size(); ++w) {
       if (options_.window && *options_.window != names_[w]) continue;
       for (const StageState* stage : stages) {
@@ -202,6 +198,15 @@ class ReportBuilder {
 };
 
 }  // namespace
+
+std::vector<const StageState*> stages_in_report_order(const Engine& engine) {
+  std::vector<const StageState*> stages;
+  for (const auto& stage : engine.stages()) stages.push_back(stage.get());
+  std::sort(stages.begin(), stages.end(), [](const StageState* a, const StageState* b) {
+    return std::tie(a->system, a->stage) < std::tie(b->system, b->stage);
+  });
+  return stages;
+}
 
 std::vector<std::string> window_names(const config::Config& config) {
   std::vector<std::string> names;

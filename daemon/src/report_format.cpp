@@ -121,6 +121,20 @@ void write_attribute(JsonWriter& json, const AttributeRow& row) {
   json.end_object();
 }
 
+void write_drift(JsonWriter& json, const DriftRow& row) {
+  json.begin_object();
+  write_row_key(json, row);
+  json.key("group").value(row.group);
+  json.key("subject").value(to_string(row.subject));
+  json.key("psi").value(row.psi);
+  json.key("js_divergence").value(row.js_divergence);
+  json.key("ks_statistic").value(row.ks_statistic);
+  json.key("ks_p_value").value(row.ks_p_value);
+  json.key("baseline_n").value(row.baseline_n);
+  json.key("current_n").value(row.current_n);
+  json.end_object();
+}
+
 // CSV field for an optional number: empty when undefined.
 std::string csv_number(const std::optional<double>& value) {
   if (!value || !std::isfinite(*value)) return "";
@@ -203,6 +217,11 @@ std::string format_json(const Report& report) {
   json.key("attributes").begin_array();
   for (const AttributeRow& row : report.attributes) write_attribute(json, row);
   json.end_array();
+  if (report.drift) {
+    json.key("drift").begin_array();
+    for (const DriftRow& row : *report.drift) write_drift(json, row);
+    json.end_array();
+  }
   json.end_object();
   out += '\n';
   return out;

@@ -7,17 +7,22 @@ ReservoirSample::ReservoirSample(std::size_t capacity, std::uint64_t seed)
   values_.reserve(capacity);
 }
 
-void ReservoirSample::add(double value) {
-  ++seen_;
-  if (values_.size() < capacity_) {
-    values_.push_back(value);
+void reservoir_add(std::vector<double>& values, std::size_t capacity, std::uint64_t seen,
+                   double value, std::mt19937_64& random) {
+  if (values.size() < capacity) {
+    values.push_back(value);
     return;
   }
-  std::uniform_int_distribution<std::uint64_t> slot(0, seen_ - 1);
-  const std::uint64_t chosen = slot(random_);
-  if (chosen < capacity_) {
-    values_[chosen] = value;
+  std::uniform_int_distribution<std::uint64_t> slot(0, seen - 1);
+  const std::uint64_t chosen = slot(random);
+  if (chosen < capacity) {
+    values[chosen] = value;
   }
+}
+
+void ReservoirSample::add(double value) {
+  ++seen_;
+  reservoir_add(values_, capacity_, seen_, value, random_);
 }
 
 }  // namespace fairwatch::detectors

@@ -44,17 +44,7 @@ add_bins(c(-5, -1, 0, 2.5, 10), c(-5, -1, 0, 2.5, 10, -3, 1, 7, -0.5))
 write_csv(bin_rows, "drift_bins.csv", c("edges", "value", "bin"))
 
 # ---------------------------------------------------------------- PSI and JS
-EMPTY <- 1e-4
-psi <- function(b, c) {
-  pb <- ifelse(b == 0, EMPTY, b / sum(b))
-  pc <- ifelse(c == 0, EMPTY, c / sum(c))
-  sum((pc - pb) * log(pc / pb))
-}
-kl2 <- function(p, m) sum(ifelse(p > 0, p * log2(p / m), 0))
-js <- function(b, c) {
-  pb <- b / sum(b); pc <- c / sum(c); m <- (pb + pc) / 2
-  (kl2(pb, m) + kl2(pc, m)) / 2
-}
+source(file.path(out_dir, "drift_definitions.R"))
 set.seed(20261202)
 hist_rows <- list()
 add_hist <- function(b, c) {

@@ -126,6 +126,9 @@ TEST(ConfigExamples, ReferenceExampleHoldsTheDefaults) {
   EXPECT_EQ(config.checkpoint.on_config_change, defaults.checkpoint.on_config_change);
   EXPECT_EQ(config.checkpoint.max_age_seconds, defaults.checkpoint.max_age_seconds);
   EXPECT_EQ(config.logging.level, defaults.logging.level);
+  EXPECT_EQ(config.drift.score_edges, defaults.drift.score_edges);
+  EXPECT_EQ(config.drift.sample_size, defaults.drift.sample_size);
+  EXPECT_EQ(config.drift.baseline, defaults.drift.baseline);
   const auto& alert = config.alerts.adverse_impact;
   EXPECT_EQ(alert.ratio_below, defaults.alerts.adverse_impact.ratio_below);
   EXPECT_EQ(alert.clear_above, defaults.alerts.adverse_impact.clear_above);
@@ -272,7 +275,7 @@ TEST(ConfigDaemonSections, EveryProblemIsReported) {
                 "test.yaml:4:20: exporter.listen: expected an address host:port with a port in "
                 "[0, 65535], got \"localhost\"",
                 "test.yaml:4:54: exporter.score_buckets[1]: expected a number greater than the "
-                "previous bucket bound, got \"0.2\"",
+                "previous one (0.5), got \"0.2\"",
                 "test.yaml:5:24: checkpoint.interval: expected a duration of at least 1s, e.g. "
                 "10s, got \"0s\"",
                 "test.yaml:5:46: checkpoint.on_config_change: expected one of refuse, discard, "
@@ -492,7 +495,7 @@ TEST(ConfigUnknownKeys, AtTopLevelListTheAllowedKeys) {
       errors_of(kAttribute + "pager: {}\n"),
       std::vector<std::string>{
           "test.yaml:2:1: pager: unknown key; expected one of: events, attributes, intersections, "
-          "windows, statistics, scores, source, exporter, checkpoint, alerts, logging"});
+          "windows, statistics, scores, source, exporter, checkpoint, alerts, drift, logging"});
 }
 
 TEST(ConfigUnknownKeys, CloseMisspellingsGetASuggestion) {
@@ -500,7 +503,7 @@ TEST(ConfigUnknownKeys, CloseMisspellingsGetASuggestion) {
             (std::vector<std::string>{
                 "test.yaml:1:1: atributes: unknown key; expected one of: events, attributes, "
                 "intersections, windows, statistics, scores, source, exporter, checkpoint, alerts, "
-                "logging (did you mean \"attributes\"?)",
+                "drift, logging (did you mean \"attributes\"?)",
                 "test.yaml:1:1: attributes: missing required key; expected a non-empty list of "
                 "attributes, each {name, field, groups}"}));
 }
@@ -622,6 +625,47 @@ TEST(ConfigDefaults, PartialSectionsKeepTheOtherDefaults) {
   EXPECT_EQ(config.scores.min, 0.0);
   EXPECT_EQ(config.scores.max, 100.0);
   EXPECT_EQ(config.scores.bins, 100);
+}
+
+// ---------------------------------------------------------------- drift
+
+TEST(ConfigDrift, DefaultsAreTenBinsOnTheUnitIntervalAndNoBaseline) {
+  const Config config = valid(kAttribute);
+  ASSERT_EQ(config.drift.score_edges.size(), 11u);
+  for (std::size_t i = 0; i < config.drift.score_edges.size(); ++i) {
+    EXPECT_DOUBLE_EQ(config.drift.score_edges[i], static_cast<double>(i) / 10.0);
+  }
+  EXPECT_EQ(config.drift.sample_size, 2000u);
+  EXPECT_EQ(config.drift.baseline, "");
+}
+
+TEST(ConfigDrift, ReadsEveryKey) {
+  const Config config =
+      valid(kAttribute + "drift: {score_edges: [-1, 0, 2.5], sample_size: 60, baseline: b.json}\n");
+  EXPECT_EQ(config.drift.score_edges, (std::vector<double>{-1, 0, 2.5}));
+  EXPECT_EQ(config.drift.sample_size, 60u);
+  EXPECT_EQ(config.drift.baseline, "b.json");
+}
+
+TEST(ConfigDrift, EveryProblemIsReported) {
+  EXPECT_EQ(errors_of(kAttribute + "drift: {score_edges: [0, 0.5, 0.5, x], sample_size: 59}\n"),
+            (std::vector<std::string>{
+                "test.yaml:2:31: drift.score_edges[2]: expected a number greater than the "
+                "previous one (0.5), got \"0.5\"",
+                "test.yaml:2:36: drift.score_edges[3]: expected a number, got \"x\"",
+                "test.yaml:2:53: drift.sample_size: expected an integer in [60, 10000], got "
+                "\"59\""}));
+  EXPECT_EQ(errors_of(kAttribute + "drift: {score_edges: [1], sample_size: 10001, baseline: ''}\n"),
+            (std::vector<std::string>{
+                "test.yaml:2:22: drift.score_edges: expected a list of at least 2 strictly "
+                "increasing numbers, got a list of 1 item",
+                "test.yaml:2:40: drift.sample_size: expected an integer in [60, 10000], got "
+                "\"10001\"",
+                "test.yaml:2:57: drift.baseline: expected a non-empty file path, got \"\""}));
+  EXPECT_EQ(errors_of(kAttribute + "drift: {score_edge: [0, 1]}\n"),
+            (std::vector<std::string>{
+                "test.yaml:2:9: drift.score_edge: unknown key; expected one of: score_edges, "
+                "sample_size, baseline (did you mean \"score_edges\"?)"}));
 }
 
 TEST(ConfigValues, EmptyWindowListLeavesOnlyAll) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "command_runner.h"
 #include "fairwatch/daemon/commands.h"
 
 namespace fairwatch::daemon {
@@ -14,31 +15,10 @@ namespace {
 
 const std::string kData = std::string(FAIRWATCH_TEST_DATA_DIR) + "/data/";
 
-struct CommandOutput {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(std::FILE* file) {
-  std::rewind(file);
-  std::string text;
-  char buffer[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
-  return text;
-}
+using fairwatch::testing::CommandOutput;
 
 CommandOutput run(const Arguments& arguments) {
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  CommandOutput result;
-  result.status = run_fairwatch(arguments, out, err);
-  result.out = slurp(out);
-  result.err = slurp(err);
-  std::fclose(out);
-  std::fclose(err);
-  return result;
+  return fairwatch::testing::run_command(arguments);
 }
 
 std::map<std::string, double> read_expected(const std::string& path) {
@@ -117,7 +97,7 @@ TEST(Replay, ByStratumReportsEachDepartment) {
 
 TEST(Replay, BrokenLinesAreCountedByReasonAndLoseNothingElse) {
   // A line larger than the decoder accepts, in a second input file.
-  const std::string big_path = testing::TempDir() + "/too_large.jsonl";
+  const std::string big_path = ::testing::TempDir() + "/too_large.jsonl";
   {
     std::ofstream big(big_path);
     big << R"({"event_id":"big","timestamp":"2026-11-20T10:00:00Z","system":"cv",)"
@@ -184,7 +164,7 @@ TEST(Replay, UsageErrors) {
 TEST(CheckConfig, ValidAndInvalidFiles) {
   const CommandOutput valid = run({"check-config", kData + "ucb_admissions.yaml"});
   EXPECT_EQ(valid.status, 0) << valid.err;
-  const std::string broken_path = testing::TempDir() + "/broken.yaml";
+  const std::string broken_path = ::testing::TempDir() + "/broken.yaml";
   {
     std::ofstream broken(broken_path);
     broken << "attributes:\n"

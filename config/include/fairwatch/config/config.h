@@ -142,6 +142,21 @@ struct AlertsConfig {
   std::optional<std::string> audit_log;
 };
 
+// `drift`: score and applicant-mix drift against a baseline (docs/baseline-format.md).
+struct DriftConfig {
+  // Bin edges of the score histograms, strictly increasing, >= 2 entries.
+  // Default: 10 equal-width bins on [0, 1] (edges i/10).
+  std::vector<double> score_edges = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+  // Raw scores kept per (system, stage, attribute, group) and window for the
+  // Kolmogorov–Smirnov test; in [kMinSampleSize, kMaxSampleSize].
+  std::uint64_t sample_size = 2000;
+  static constexpr std::uint64_t kMinSampleSize = 60;  // one per bucket of a sliding window
+  static constexpr std::uint64_t kMaxSampleSize = 10000;
+  // A baseline file to compare against; "" = none (`fairwatch replay
+  // --baseline FILE` overrides it).
+  std::string baseline;
+};
+
 enum class LogLevel { debug, info, warning, error };
 
 struct LoggingConfig {
@@ -160,6 +175,7 @@ struct Config {
   ExporterConfig exporter;
   CheckpointConfig checkpoint;
   AlertsConfig alerts;
+  DriftConfig drift;
   LoggingConfig logging;
 };
 

@@ -15,8 +15,13 @@ using Arguments = std::vector<std::string>;
 int run_fairwatch(const Arguments& arguments, std::FILE* out, std::FILE* err);
 
 // `fairwatch replay --config FILE [--format json|csv|table] [--window NAME]
-//  [--by-stratum] [FILE…|-]`
+//  [--by-stratum] [--baseline FILE] [FILE…|-]`
 int run_replay(const Arguments& arguments, std::FILE* out, std::FILE* err);
+
+// `fairwatch baseline capture --config FILE -o OUT|--output OUT [FILE…|-]`:
+// replays the decisions and writes the baseline of all of them (JSON,
+// docs/baseline-format.md) to OUT ("-": to `out`).
+int run_baseline(const Arguments& arguments, std::FILE* out, std::FILE* err);
 
 // `fairwatchd --config FILE`: the daemon (see docs/operations.md).
 int run_fairwatchd(const Arguments& arguments, std::FILE* out, std::FILE* err);

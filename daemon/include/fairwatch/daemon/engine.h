@@ -30,6 +30,8 @@ class StateWriter;
 
 namespace fairwatch::daemon {
 
+class DriftMonitor;
+
 struct EngineCounters {
   std::uint64_t read = 0;        // events offered
   std::uint64_t accepted = 0;    // decoded, not duplicates; counted in `all`
@@ -105,6 +107,11 @@ class Engine {
   // or 0 when the window is too short for stratified tests.
   int stratum_buckets_for_window(std::size_t w) const;
 
+  // Feeds every accepted decision to `monitor` from now on (nullptr: none,
+  // the default). Not owned; REQUIRES: monitor outlives the engine or is
+  // unset first, and was built from the same config.
+  void set_drift_monitor(DriftMonitor* monitor) { drift_ = monitor; }
+
   // Appends everything the engine has accumulated — counters, watermark,
   // duplicate filter, and every stage with its windows, all-time counts and
   // score statistics and its strata — in one pass (checkpoint.h frames it).
@@ -137,6 +144,7 @@ class Engine {
   std::vector<std::unique_ptr<StageState>> stages_;
   StageState* last_stage_ = nullptr;  // cache: consecutive events usually share a stage
   std::vector<std::uint32_t> slots_;  // the current decision's slot per family
+  DriftMonitor* drift_ = nullptr;     // not owned
 };
 
 }  // namespace fairwatch::daemon

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fairwatch/daemon/drift_report.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/detectors/attribute_analysis.h"
 
@@ -54,7 +55,12 @@ struct Report {
   std::int64_t watermark_ms = INT64_MIN;
   std::vector<GroupRow> groups;
   std::vector<AttributeRow> attributes;
+  // Drift against a baseline, when one was given (build_drift_rows()).
+  std::optional<std::vector<DriftRow>> drift;
 };
+
+// The engine's (system, stage) states ordered by system, then stage.
+std::vector<const StageState*> stages_in_report_order(const Engine& engine);
 
 // The names of the engine's windows: the configured ones, then "all".
 std::vector<std::string> window_names(const config::Config& config);

@@ -11,6 +11,13 @@
 
 namespace fairwatch::detectors {
 
+// One step of algorithm R for a sample the caller keeps (e.g. many small
+// samples sharing one generator): `values` holds the sample of the first
+// seen − 1 values of a stream; adds the seen-th, `value`, drawing from
+// `random`. REQUIRES: seen >= 1; capacity > 0.
+void reservoir_add(std::vector<double>& values, std::size_t capacity, std::uint64_t seen,
+                   double value, std::mt19937_64& random);
+
 class ReservoirSample {
  public:
   // REQUIRES: capacity > 0.
