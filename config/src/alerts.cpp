@@ -1,5 +1,6 @@
 // The `alerts` section: adverse-impact thresholds and the operational alerts'
 // durations, and where the audit log goes.
+#include <optional>
 #include <string>
 
 #include "sections.h"
@@ -18,35 +19,39 @@ void read_optional_duration(Reader& reader, const MapItem& map, std::string_view
   }
 }
 
-void read_alert_windows(Reader& reader, const Item& item, const Config& config,
-                        AdverseImpactAlertConfig& alert) {
+// Reads a list of configured windows (by name or length) into `out`; `all`
+// is accepted only when allow_all.
+void read_alert_windows(Reader& reader, const Item& item, const Config& config, bool allow_all,
+                        std::vector<std::string>& out) {
   std::string names;
   for (const WindowConfig& window : config.windows) {
     names += (names.empty() ? "" : ", ") + window.name;
   }
+  if (allow_all) names += (names.empty() ? "" : ", ") + std::string("all");
   const std::string what = "one of the configured windows (" + names + ")";
   const auto elements = reader.string_list(item, "a non-empty list of configured windows", what, 1);
   if (!elements) return;
-  alert.windows.clear();
+  out.clear();
   for (const StringItem& element : *elements) {
     const auto seconds = parse_duration_seconds(element.value);
-    const WindowConfig* match = nullptr;
+    std::optional<std::string> match;
     for (const WindowConfig& window : config.windows) {
       if (window.name == element.value || (seconds && *seconds == window.length_seconds)) {
-        match = &window;
+        match = window.name;
       }
     }
-    if (match == nullptr) {
+    if (allow_all && element.value == "all") match = "all";
+    if (!match) {
       reader.expected(element.item, what);
       continue;
     }
     bool repeated = false;
-    for (const std::string& name : alert.windows) repeated = repeated || name == match->name;
+    for (const std::string& name : out) repeated = repeated || name == *match;
     if (repeated) {
       reader.expected(element.item, what + ", each once");
       continue;
     }
-    alert.windows.push_back(match->name);
+    out.push_back(*match);
   }
 }
 
@@ -104,19 +109,57 @@ void read_adverse_impact(Reader& reader, const Item& item, const Config& config,
   }
   read_optional_duration(reader, *map, "for", "a duration of at least 1s, e.g. 15m",
                          alert.for_seconds);
-  if (const Item* value = map->find("windows")) read_alert_windows(reader, *value, config, alert);
+  if (const Item* value = map->find("windows")) {
+    read_alert_windows(reader, *value, config, false, alert.windows);
+  }
+}
+
+void read_drift_alert(Reader& reader, const Item& item, const Config& config,
+                      DriftAlertConfig& alert) {
+  const auto map = reader.map(item, {"psi_above", "clear_below", "ks_p_below", "for", "windows"});
+  if (!map) return;
+  const auto positive = [](double v) { return v > 0.0; };
+  bool thresholds_read = true;
+  if (const Item* value = map->find("psi_above")) {
+    const auto psi = reader.number(*value, "a number > 0, e.g. 0.25", positive);
+    thresholds_read = psi.has_value();
+    if (psi) alert.psi_above = *psi;
+  }
+  if (const Item* value = map->find("clear_below")) {
+    const auto psi = reader.number(*value, "a number > 0, e.g. 0.2", positive);
+    thresholds_read = thresholds_read && psi.has_value();
+    if (psi) alert.clear_below = *psi;
+  }
+  if (thresholds_read && alert.clear_below > alert.psi_above) {
+    const Item* at = map->find("clear_below") ? map->find("clear_below") : map->find("psi_above");
+    reader.expected(*at, "clear_below <= psi_above (" + format_number(alert.clear_below) + " > " +
+                             format_number(alert.psi_above) + ")");
+  }
+  if (const Item* value = map->find("ks_p_below")) {
+    const auto p = reader.number(*value, "a probability in (0, 1), e.g. 1e-6",
+                                 [](double v) { return v > 0.0 && v < 1.0; });
+    if (p) alert.ks_p_below = *p;
+  }
+  read_optional_duration(reader, *map, "for", "a duration of at least 1s, e.g. 1h",
+                         alert.for_seconds);
+  if (const Item* value = map->find("windows")) {
+    read_alert_windows(reader, *value, config, true, alert.windows);
+  }
 }
 
 }  // namespace
 
 void read_alerts(Reader& reader, const Item& item, Config& config) {
   const auto map = reader.map(
-      item, {"adverse_impact", "stale_after", "kafka_disconnected_for", "lag_growing_for",
+      item, {"adverse_impact", "drift", "stale_after", "kafka_disconnected_for", "lag_growing_for",
              "lag_growing_min_messages", "checkpoint_failures", "audit_log"});
   if (!map) return;
   AlertsConfig& alerts = config.alerts;
   if (const Item* value = map->find("adverse_impact")) {
     read_adverse_impact(reader, *value, config, alerts.adverse_impact);
+  }
+  if (const Item* value = map->find("drift")) {
+    read_drift_alert(reader, *value, config, alerts.drift);
   }
   read_optional_duration(reader, *map, "stale_after", "a duration of at least 1s, e.g. 30m",
                          alerts.stale_after_seconds);

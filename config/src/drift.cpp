@@ -35,7 +35,7 @@ std::optional<std::vector<double>> increasing_numbers(Reader& reader, const Item
 }
 
 void read_drift(Reader& reader, const Item& item, Config& config) {
-  const auto map = reader.map(item, {"score_edges", "sample_size", "baseline"});
+  const auto map = reader.map(item, {"score_edges", "sample_size", "baseline", "interval"});
   if (!map) return;
   DriftConfig& drift = config.drift;
   if (const Item* value = map->find("score_edges")) {
@@ -61,6 +61,11 @@ void read_drift(Reader& reader, const Item& item, Config& config) {
       } else {
         drift.baseline = *text;
       }
+    }
+  }
+  if (const Item* value = map->find("interval")) {
+    if (auto seconds = reader.duration(*value, "a duration of at least 1s, e.g. 1m", 1)) {
+      drift.interval_seconds = *seconds;
     }
   }
 }

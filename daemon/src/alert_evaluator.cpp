@@ -1,6 +1,8 @@
 #include "fairwatch/daemon/alert_evaluator.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <unordered_map>
 
 namespace fairwatch::daemon {
@@ -12,10 +14,6 @@ using detectors::AlertPhase;
 using detectors::AlertSeverity;
 
 constexpr char kKeySeparator = '\x1f';
-
-std::size_t operational_index(AlertKind kind) {
-  return static_cast<std::size_t>(kind) - 1;
-}
 
 // The lookup key of an adverse-impact series, in `key` (reused buffer).
 void series_key(std::string& key, std::string_view system, std::string_view stage,
@@ -41,6 +39,25 @@ AlertEvidence evidence_of(const GroupRow& row, const GroupRow* reference) {
   return evidence;
 }
 
+// "psi 0.312, js 0.041, ks D 0.118 p 3.2e-08, baseline 5000, current 812"
+// (undefined statistics as n/a; no KS for the applicant mix).
+std::string describe_drift(const DriftRow& row) {
+  const auto number = [](std::optional<double> value, const char* format) {
+    if (!value) return std::string("n/a");
+    char text[32];
+    std::snprintf(text, sizeof text, format, *value);
+    return std::string(text);
+  };
+  std::string detail =
+      "psi " + number(row.psi, "%.3f") + ", js " + number(row.js_divergence, "%.3f");
+  if (row.subject == DriftSubject::score) {
+    detail += ", ks D " + number(row.ks_statistic, "%.3f") + " p " + number(row.ks_p_value, "%.2g");
+  }
+  detail +=
+      ", baseline " + std::to_string(row.baseline_n) + ", current " + std::to_string(row.current_n);
+  return detail;
+}
+
 }  // namespace
 
 const char* to_string(AlertKind kind) {
@@ -55,6 +72,8 @@ const char* to_string(AlertKind kind) {
       return "checkpoint_failing";
     case AlertKind::consumer_lag_growing:
       return "consumer_lag_growing";
+    case AlertKind::drift:
+      return "drift";
   }
   return "adverse_impact";
 }
@@ -77,7 +96,7 @@ AlertEvaluator::AlertEvaluator(const config::Config& config)
     : config_(&config), sequential_(config) {
   configure(config);
   for (std::size_t i = 0; i < operational_.size(); ++i) {
-    operational_[i].labels.kind = kAllAlertKinds[i + 1];
+    operational_[i].labels.kind = kOperationalAlertKinds[i];
   }
 }
 
@@ -97,6 +116,14 @@ void AlertEvaluator::configure(const config::Config& config) {
   } else {
     windows_ = alert.windows;
   }
+  drift_windows_.clear();
+  if (config.alerts.drift.windows.empty()) {
+    for (const config::WindowConfig& window : config.windows) {
+      drift_windows_.push_back(window.name);
+    }
+  } else {
+    drift_windows_ = config.alerts.drift.windows;
+  }
 }
 
 bool AlertEvaluator::alerted_window(std::string_view window) const {
@@ -115,28 +142,46 @@ std::vector<AlertEvent> AlertEvaluator::reload(const config::Config& config, std
   const bool method_kept = method == config.alerts.adverse_impact.method &&
                            (!sequential || clearing_window == sequential_.clearing_window());
   std::vector<AlertEvent> events;
+  retain_series(
+      adverse_, adverse_index_,
+      [&](const Series& series) { return method_kept && alerted_window(series.labels.window); },
+      method_kept ? "window no longer alerted after a config reload"
+                  : "detection method changed by a config reload",
+      wall_ms, events);
+  retain_series(
+      drift_, drift_index_,
+      [&](const Series& series) {
+        return std::find(drift_windows_.begin(), drift_windows_.end(), series.labels.window) !=
+               drift_windows_.end();
+      },
+      "window no longer alerted after a config reload", wall_ms, events);
+  return events;
+}
+
+void AlertEvaluator::retain_series(std::vector<Series>& series_list,
+                                   std::unordered_map<std::string, std::size_t>& index,
+                                   const std::function<bool(const Series&)>& keep, const char* why,
+                                   std::int64_t wall_ms, std::vector<AlertEvent>& events) {
   std::vector<Series> kept;
-  for (Series& series : adverse_) {
-    if (method_kept && alerted_window(series.labels.window)) {
+  for (Series& series : series_list) {
+    if (keep(series)) {
       kept.push_back(std::move(series));
       continue;
     }
-    const std::int64_t now = watermark_ms_ == INT64_MIN ? 0 : watermark_ms_;
-    if (const auto transition = series.state.reset(now)) {
+    if (const auto transition =
+            series.state.reset(watermark_ms_ == INT64_MIN ? 0 : watermark_ms_)) {
       record(series, *transition, events, wall_ms);
-      events.back().detail = method_kept ? "window no longer alerted after a config reload"
-                                         : "detection method changed by a config reload";
+      events.back().detail = why;
     }
   }
-  adverse_.clear();
-  adverse_index_.clear();
+  series_list.clear();
+  index.clear();
   for (Series& series : kept) {
     const AlertLabels& l = series.labels;
     series_key(key_, l.system, l.stage, l.attribute, l.group, l.window);
-    adverse_index_.emplace(key_, adverse_.size());
-    adverse_.push_back(std::move(series));
+    index.emplace(key_, series_list.size());
+    series_list.push_back(std::move(series));
   }
-  return events;
 }
 
 AlertEvaluator::Series& AlertEvaluator::adverse_series(const GroupRow& row) {
@@ -280,6 +325,49 @@ void AlertEvaluator::evaluate_sequential(const Report& report, std::int64_t wall
   }
 }
 
+std::vector<AlertEvent> AlertEvaluator::evaluate_drift(const std::vector<DriftRow>& rows,
+                                                       std::int64_t watermark_ms,
+                                                       std::int64_t wall_ms) {
+  std::vector<AlertEvent> events;
+  const config::DriftAlertConfig& alert = config_->alerts.drift;
+  const std::uint64_t min_size = config_->statistics.min_group_size;
+  detectors::AlertThresholds thresholds;
+  thresholds.for_ms = alert.for_seconds * 1000;
+  for (const DriftRow& row : rows) {
+    if (std::find(drift_windows_.begin(), drift_windows_.end(), row.window) ==
+        drift_windows_.end()) {
+      continue;
+    }
+    const bool sized = row.baseline_n >= min_size && row.current_n >= min_size;
+    const bool ks_low = alert.ks_p_below && row.ks_p_value && *row.ks_p_value < *alert.ks_p_below;
+    const bool condition = sized && ((row.psi && *row.psi > alert.psi_above) || ks_low);
+    const bool remains = sized && ((row.psi && *row.psi >= alert.clear_below) || ks_low);
+    const std::string group = row.group.value_or("");
+    series_key(key_, row.system, row.stage, row.attribute, group, row.window);
+    const auto [it, inserted] = drift_index_.try_emplace(key_, drift_.size());
+    if (inserted) {
+      if (!condition) {  // series come into being when their condition first holds
+        drift_index_.erase(it);
+        continue;
+      }
+      Series series;
+      series.labels = {AlertKind::drift, row.system, row.stage, row.attribute, group, row.window};
+      drift_.push_back(std::move(series));
+    }
+    Series& series = drift_[it->second];
+    // No ratio: a firing drift alert clears when the PSI is below clear_below.
+    const detectors::AlertObservation observation{condition, std::nullopt, condition || remains};
+    const auto transition = series.state.observe(observation, watermark_ms, thresholds);
+    if (!transition) continue;
+    const std::int64_t saved_watermark = watermark_ms_;
+    watermark_ms_ = watermark_ms;
+    record(series, *transition, events, wall_ms);
+    watermark_ms_ = saved_watermark;
+    events.back().detail = describe_drift(row);
+  }
+  return events;
+}
+
 void AlertEvaluator::observe_operational(AlertKind kind, bool condition, std::int64_t for_ms,
                                          std::string detail, std::int64_t wall_ms,
                                          std::vector<AlertEvent>& events) {
@@ -356,9 +444,12 @@ std::vector<AlertEvent> AlertEvaluator::evaluate_operations(const OperationalInp
 
 std::vector<AlertStatus> AlertEvaluator::statuses() const {
   std::vector<AlertStatus> result;
-  result.reserve(adverse_.size() + operational_.size());
+  result.reserve(adverse_.size() + drift_.size() + operational_.size());
   for (const Series& series : adverse_) {
     result.push_back({&series.labels, series.state.phase(), series.state.severity()});
+  }
+  for (const Series& series : drift_) {
+    result.push_back({&series.labels, series.state.phase(), detectors::AlertSeverity::warning});
   }
   for (const Series& series : operational_) {
     result.push_back(

@@ -83,6 +83,14 @@ void write_thresholds(JsonWriter& json, const AlertEvent& event, const config::C
       json.key("for_seconds").value(alerts.lag_growing_for_seconds);
       json.key("min_messages").value(alerts.lag_growing_min_messages);
       break;
+    case AlertKind::drift:
+      json.key("psi_above").value(alerts.drift.psi_above);
+      json.key("clear_below").value(alerts.drift.clear_below);
+      json.key("ks_p_below").value(alerts.drift.ks_p_below);
+      json.key("for_seconds").value(alerts.drift.for_seconds);
+      json.key("min_group_size").value(config.statistics.min_group_size);
+      json.key("baseline").value(config.drift.baseline);
+      break;
   }
   json.end_object();
 }

@@ -1,4 +1,5 @@
 #include "fairwatch/config/load.h"
+#include "fairwatch/daemon/baseline.h"
 #include "fairwatch/daemon/commands.h"
 
 namespace fairwatch::daemon {
@@ -16,6 +17,22 @@ int run_check_config(const Arguments& arguments, std::FILE* out, std::FILE* err)
     std::fprintf(err, "%s: invalid (%zu error%s)\n", arguments[0].c_str(), errors->size(),
                  errors->size() == 1 ? "" : "s");
     return 1;
+  }
+  // The baseline file the daemon would refuse to start with.
+  const config::Config& config = std::get<config::Config>(result);
+  if (!config.drift.baseline.empty()) {
+    const auto baseline = read_baseline_file(config.drift.baseline);
+    std::optional<std::string> problem;
+    if (const auto* error = std::get_if<std::string>(&baseline)) {
+      problem = *error;
+    } else if (auto mismatch = baseline_mismatch(std::get<Baseline>(baseline), config)) {
+      problem = config.drift.baseline + ": " + *mismatch;
+    }
+    if (problem) {
+      std::fprintf(err, "%s: drift.baseline: %s\n", arguments[0].c_str(), problem->c_str());
+      std::fprintf(err, "%s: invalid (1 error)\n", arguments[0].c_str());
+      return 1;
+    }
   }
   std::fprintf(out, "%s: valid\n", arguments[0].c_str());
   return 0;

@@ -14,7 +14,10 @@
 #include "fairwatch/config/load.h"
 #include "fairwatch/daemon/alert_evaluator.h"
 #include "fairwatch/daemon/audit_log.h"
+#include "fairwatch/daemon/baseline.h"
 #include "fairwatch/daemon/checkpoint.h"
+#include "fairwatch/daemon/drift_monitor.h"
+#include "fairwatch/daemon/drift_report.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/exporter.h"
 #include "fairwatch/daemon/log.h"
@@ -55,6 +58,7 @@ class Daemon::Impl : public PartitionListener {
         alerts_(*config_) {}
 
   std::string start() {
+    if (std::string error = open_drift(); !error.empty()) return error;
     if (std::string error = restore(); !error.empty()) return error;
     audit_context_ = {config_.get(), config_digest(options_.config_path, options_.config_text)};
     if (const std::string path = config::audit_log_path(*config_); !path.empty()) {
@@ -169,6 +173,41 @@ class Daemon::Impl : public PartitionListener {
   }
 
  private:
+  // With drift.baseline set: reads the baseline and attaches a drift monitor
+  // to the engine. An unreadable or mismatched baseline refuses the start.
+  std::string open_drift() {
+    if (config_->drift.baseline.empty()) return "";
+    auto loaded = load_baseline(*config_);
+    if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+    baseline_ = std::make_unique<Baseline>(std::get<Baseline>(std::move(loaded)));
+    drift_ = std::make_unique<DriftMonitor>(*config_);
+    engine_->set_drift_monitor(drift_.get());
+    return "";
+  }
+
+  // The baseline config.drift.baseline names, checked against the config.
+  static std::variant<Baseline, std::string> load_baseline(const config::Config& config) {
+    auto loaded = read_baseline_file(config.drift.baseline);
+    if (auto* error = std::get_if<std::string>(&loaded)) return "drift.baseline: " + *error;
+    if (auto mismatch = baseline_mismatch(std::get<Baseline>(loaded), config)) {
+      return "drift.baseline: " + config.drift.baseline + ": " + *mismatch;
+    }
+    return loaded;
+  }
+
+  // Recomputes the drift statistics every drift.interval: exports them and
+  // evaluates the drift alerts.
+  void evaluate_drift() {
+    if (!drift_ || Clock::now() < next_drift_) return;
+    next_drift_ = Clock::now() + std::chrono::seconds(config_->drift.interval_seconds);
+    const std::vector<DriftRow> rows =
+        build_drift_rows(*engine_, *drift_, *baseline_, std::nullopt);
+    exporter_->publish_drift(rows, config_->statistics.min_group_size);
+    const std::vector<AlertEvent> events =
+        alerts_.evaluate_drift(rows, engine_->watermark_ms(), unix_ms_now());
+    if (!events.empty()) report_alerts(events);
+  }
+
   std::string restore() {
     CheckpointLoadResult loaded = read_checkpoint(config_->checkpoint.path, *engine_);
     Log& log = Log::global();
@@ -179,6 +218,10 @@ class Daemon::Impl : public PartitionListener {
       loaded.status = CheckpointLoad::incompatible;
       loaded.detail = "source.kafka.topic: " + loaded.positions.topic + " → " + topic;
       engine_ = std::make_unique<Engine>(*config_);
+      if (drift_) {
+        drift_ = std::make_unique<DriftMonitor>(*config_);
+        engine_->set_drift_monitor(drift_.get());
+      }
     }
     switch (loaded.status) {
       case CheckpointLoad::loaded:
@@ -193,6 +236,19 @@ class Daemon::Impl : public PartitionListener {
             log.warning(
                 "checkpoint: confidence-sequence state unreadable; monitoring periods "
                 "restart");
+          }
+        }
+        if (drift_ && !loaded.drift_state.empty()) {
+          auto restored = std::make_unique<DriftMonitor>(*config_);
+          detectors::StateReader reader(loaded.drift_state);
+          if (restored->restore_state(reader) && reader.remaining() == 0) {
+            drift_ = std::move(restored);
+            engine_->set_drift_monitor(drift_.get());
+          } else {
+            // Derived state only: drift windows fill again from new events.
+            log.warning(
+                "checkpoint: drift state of another shape or unreadable; drift "
+                "windows start empty");
           }
         }
         log.info("checkpoint restored",
@@ -295,6 +351,7 @@ class Daemon::Impl : public PartitionListener {
     snapshot.rebalances_total = rebalances_;
     snapshot.dead_letter_failures_total = dead_letter_ ? dead_letter_->failures() : 0;
     evaluate_alerts(report, health);
+    evaluate_drift();
     snapshot.alert_audit_failures_total = audit_failures_;
     exporter_->publish_operations(snapshot);
     update_readiness(health);
@@ -312,6 +369,11 @@ class Daemon::Impl : public PartitionListener {
     detectors::StateWriter writer;
     alerts_.sequential().save_state(writer);
     extras.sequential_state = writer.release();
+    if (drift_) {
+      detectors::StateWriter drift_writer;
+      drift_->save_state(drift_writer);
+      extras.drift_state = drift_writer.release();
+    }
     return extras;
   }
 
@@ -396,7 +458,22 @@ class Daemon::Impl : public PartitionListener {
                 {{"section", std::string_view(restart_only)}});
       return;
     }
+    std::unique_ptr<Baseline> baseline;
+    if (!next->drift.baseline.empty() && next->drift.baseline != config_->drift.baseline) {
+      auto read = load_baseline(*next);
+      if (auto* error = std::get_if<std::string>(&read)) {
+        ++reload_failures_;
+        log.error("config reload rejected: the old config stays",
+                  {{"error", std::string_view(*error)}});
+        return;
+      }
+      baseline = std::make_unique<Baseline>(std::get<Baseline>(std::move(read)));
+    }
     engine_->reload(*next);
+    if (baseline) {
+      baseline_ = std::move(baseline);
+      next_drift_ = {};  // compare with the new baseline at once
+    }
     const std::vector<AlertEvent> reset = alerts_.reload(*next, unix_ms_now());
     retired_configs_.push_back(config_);  // the engine referred to it until now
     config_ = std::move(next);
@@ -430,6 +507,12 @@ class Daemon::Impl : public PartitionListener {
     if (config_->events.dedupe_horizon_seconds != next.events.dedupe_horizon_seconds) {
       return "events.dedupe_horizon";
     }
+    // The drift monitor's shape; a new baseline file is read on reload.
+    if (config_->drift.score_edges != next.drift.score_edges ||
+        config_->drift.sample_size != next.drift.sample_size ||
+        config_->drift.baseline.empty() != next.drift.baseline.empty()) {
+      return "drift (score_edges, sample_size, or turning drift.baseline on or off)";
+    }
     return nullptr;
   }
 
@@ -453,6 +536,9 @@ class Daemon::Impl : public PartitionListener {
   std::map<std::int32_t, std::int64_t> next_offsets_;  // next offset per partition ever consumed
   CheckpointPositions positions_;
   Clock::time_point last_checkpoint_;
+  std::unique_ptr<Baseline> baseline_;   // with drift.baseline
+  std::unique_ptr<DriftMonitor> drift_;  // with drift.baseline; fed by the engine
+  Clock::time_point next_drift_{};       // when the drift statistics are due
   std::optional<double> checkpoint_success_seconds_;
   double started_seconds_ = unix_seconds_now();
   std::uint64_t checkpoint_failures_ = 0;

@@ -264,7 +264,14 @@ struct SequentialSeries {
   std::array<Gauge*, 2> change_statistic{};
 };
 
-// fairwatch_alert_active of one adverse-impact series: both severities.
+// The drift gauges of one (system, stage, attribute, group, window, subject).
+struct DriftSeries {
+  Labels labels;
+  std::array<OptionalGauge, 4> gauges;  // psi, js_divergence, ks_statistic, ks_p_value
+};
+
+// fairwatch_alert_active of one adverse-impact series (both severities) or
+// drift series (warning only; critical null).
 struct AlertSeries {
   Gauge* warning = nullptr;
   Gauge* critical = nullptr;
@@ -347,7 +354,7 @@ struct Exporter::Impl {
   Family<Counter>* alert_transitions = nullptr;
   std::unordered_map<std::string, AlertSeries> alert_series;  // adverse impact, by labels
   // Per operational kind (index kind - 1): its one fairwatch_alert_active child.
-  std::array<Gauge*, kAllAlertKinds.size() - 1> operational_alerts{};
+  std::array<Gauge*, kOperationalAlertKinds.size()> operational_alerts{};
   // Per (kind, severity, to): index (kind * 2 + severity) * 2 + (to == resolved).
   std::array<Counter*, kAllAlertKinds.size() * 4> transition_counters{};
   MirroredCounter audit_failures;
@@ -358,6 +365,10 @@ struct Exporter::Impl {
   Family<Gauge>* change_detected = nullptr;
   Family<Gauge>* change_statistic = nullptr;
   std::unordered_map<std::string, SequentialSeries> sequential_series;
+
+  // Drift against the baseline.
+  std::array<Family<Gauge>*, 4> drift_families{};  // as DriftSeries::gauges
+  std::unordered_map<std::string, DriftSeries> drift_series;
 
   std::unique_ptr<HttpServer> http;  // last: stops serving before the rest is destroyed
 
@@ -399,11 +410,11 @@ void Exporter::Impl::create_alert_metrics() {
   for (const AlertKind kind : kAllAlertKinds) {
     std::vector<detectors::AlertSeverity> severities = {detectors::AlertSeverity::warning,
                                                         detectors::AlertSeverity::critical};
-    if (kind != AlertKind::adverse_impact) {
-      severities = {operational_severity(kind)};
+    if (kind != AlertKind::adverse_impact) severities = {operational_severity(kind)};
+    if (is_operational(kind)) {
       AlertLabels labels;
       labels.kind = kind;
-      operational_alerts[static_cast<std::size_t>(kind) - 1] =
+      operational_alerts[operational_index(kind)] =
           &alert_active->Add(alert_labels(labels, operational_severity(kind)));
     }
     for (const detectors::AlertSeverity severity : severities) {
@@ -511,6 +522,18 @@ void Exporter::Impl::create_metrics() {
   change_statistic = &gauge_family(
       r, "fairwatch_change_statistic",
       "The change detector's CUSUM statistic as a fraction of its alarm threshold (alarms at 1).");
+  drift_families = {
+      &gauge_family(r, "fairwatch_drift_psi",
+                    "Population stability index of the window's distribution against the "
+                    "baseline's (natural log)."),
+      &gauge_family(r, "fairwatch_drift_js_divergence",
+                    "Jensen-Shannon divergence of the window's distribution from the baseline's, "
+                    "in bits."),
+      &gauge_family(r, "fairwatch_drift_ks_statistic",
+                    "Two-sample Kolmogorov-Smirnov statistic D of the window's scores against the "
+                    "baseline's."),
+      &gauge_family(r, "fairwatch_drift_ks_p_value",
+                    "p-value of the two-sample Kolmogorov-Smirnov test (as R's ks.test).")};
   gauge_family(r, "fairwatch_build_info", "Always 1; the version label names the build.")
       .Add({{"version", version()}})
       .Set(1);
@@ -814,11 +837,12 @@ void Exporter::publish_alerts(const std::vector<AlertStatus>& statuses,
   for (const AlertStatus& status : statuses) {
     const AlertLabels& labels = *status.labels;
     const bool firing = status.phase == detectors::AlertPhase::firing;
-    if (labels.kind != AlertKind::adverse_impact) {
-      impl.operational_alerts[static_cast<std::size_t>(labels.kind) - 1]->Set(firing ? 1 : 0);
+    if (is_operational(labels.kind)) {
+      impl.operational_alerts[operational_index(labels.kind)]->Set(firing ? 1 : 0);
       continue;
     }
     impl.key.clear();
+    append_key(impl.key, to_string(labels.kind));
     for (const std::string* part :
          {&labels.system, &labels.stage, &labels.attribute, &labels.group, &labels.window}) {
       append_key(impl.key, *part);
@@ -829,13 +853,16 @@ void Exporter::publish_alerts(const std::vector<AlertStatus>& statuses,
       AlertSeries series;
       series.warning =
           &impl.alert_active->Add(alert_labels(labels, detectors::AlertSeverity::warning));
-      series.critical =
-          &impl.alert_active->Add(alert_labels(labels, detectors::AlertSeverity::critical));
+      // Drift alerts are always warnings.
+      if (labels.kind == AlertKind::adverse_impact) {
+        series.critical =
+            &impl.alert_active->Add(alert_labels(labels, detectors::AlertSeverity::critical));
+      }
       it = impl.alert_series.emplace(impl.key, series).first;
     }
     const bool critical = status.severity == detectors::AlertSeverity::critical;
     it->second.warning->Set(firing && !critical ? 1 : 0);
-    it->second.critical->Set(firing && critical ? 1 : 0);
+    if (it->second.critical != nullptr) it->second.critical->Set(firing && critical ? 1 : 0);
   }
   for (const AlertEvent& event : events) {
     if (!event.reported()) continue;
@@ -889,6 +916,36 @@ void Exporter::publish_sequential(const std::vector<SequentialStatus>& statuses)
     series.change_detected[selection]->Set(status.selection_change_detected ? 1 : 0);
     series.change_statistic[impact]->Set(status.impact_progress);
     series.change_statistic[selection]->Set(status.selection_progress);
+  }
+}
+
+void Exporter::publish_drift(const std::vector<DriftRow>& rows, std::uint64_t min_group_size) {
+  Impl& impl = *impl_;
+  for (const DriftRow& row : rows) {
+    const std::string group = row.group.value_or("");
+    const char* subject = to_string(row.subject);
+    impl.key.clear();
+    for (const std::string_view part :
+         {std::string_view(row.window), std::string_view(row.system), std::string_view(row.stage),
+          std::string_view(row.attribute), std::string_view(group), std::string_view(subject)}) {
+      append_key(impl.key, part);
+    }
+    auto it = impl.drift_series.find(impl.key);
+    if (it == impl.drift_series.end()) {
+      DriftSeries series;
+      series.labels = {{"system", row.system}, {"stage", row.stage},   {"attribute", row.attribute},
+                       {"group", group},       {"window", row.window}, {"subject", subject}};
+      it = impl.drift_series.emplace(impl.key, std::move(series)).first;
+    }
+    DriftSeries& series = it->second;
+    const bool sized = row.baseline_n >= min_group_size && row.current_n >= min_group_size;
+    const std::array<std::optional<double>, 4> values = {row.psi, row.js_divergence,
+                                                         row.ks_statistic, row.ks_p_value};
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const std::optional<double> value =
+          sized && values[i] && std::isfinite(*values[i]) ? values[i] : std::nullopt;
+      series.gauges[i].set(*impl.drift_families[i], value, [&] { return series.labels; });
+    }
   }
 }
 

@@ -140,6 +140,17 @@ class DaemonHarness {
         timeout);
   }
 
+  // Waits until the daemon has applied an event stamped at or after `seconds` (epoch).
+  bool wait_for_event_time(double seconds, std::chrono::milliseconds timeout) {
+    return wait_until(
+        [&] {
+          const auto samples = scrape();
+          return samples &&
+                 samples->get("fairwatch_last_event_timestamp_seconds").value_or(0) >= seconds;
+        },
+        timeout);
+  }
+
   std::string logs() const { return process_ ? process_->stderr_text() : ""; }
 
  private:
@@ -461,6 +472,14 @@ namespace fairwatch::testing {
 namespace {
 
 // Events from `adm`, four per second of event time for `seconds` from start_ms.
+// The wall clock `seconds` ago, in ms, rounded down to a whole second.
+std::int64_t whole_seconds_ago_ms(std::int64_t seconds) {
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  return (now_ms / 1000 - seconds) * 1000;
+}
+
 Stream timed_batch(SyntheticAdm& adm, std::int64_t start_ms, int seconds) {
   Stream stream;
   for (int i = 0; i < seconds * 4; ++i) {
@@ -476,11 +495,7 @@ TEST_F(DaemonTest, AdverseImpactAlertFiresOnBiasAndResolvesAfterItWithAuditRecor
   DaemonHarness harness(
       "alerts", cluster_.bootstraps(), "alerting",
       "alerts:\n  adverse_impact: {method: fixed_window, for: 10m, windows: [1h]}\n");
-  const std::int64_t start_ms = (std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count() /
-                                 1000 * 1000) -
-                                std::int64_t{6} * 3'600'000;
+  const std::int64_t start_ms = whole_seconds_ago_ms(6 * 3600);
   SyntheticAdmOptions options;
   options.seed = 5;
   options.bias.after_time_ms = start_ms + 30 * 60'000;  // women selected 40% less often
@@ -491,14 +506,7 @@ TEST_F(DaemonTest, AdverseImpactAlertFiresOnBiasAndResolvesAfterItWithAuditRecor
     const Stream batch = timed_batch(adm, from_ms, seconds);
     ASSERT_TRUE(cluster_.produce("alerting", -1, batch.payloads, batch.keys));
     const double last_s = static_cast<double>(from_ms) / 1000 + seconds - 0.25;
-    ASSERT_TRUE(wait_until(
-        [&] {
-          const auto samples = harness.scrape();
-          return samples &&
-                 samples->get("fairwatch_last_event_timestamp_seconds").value_or(0) >= last_s;
-        },
-        30s))
-        << harness.logs();
+    ASSERT_TRUE(harness.wait_for_event_time(last_s, 30s)) << harness.logs();
   };
   const Labels female = {{"alert", "adverse_impact"}, {"system", "cv-screener-v3"},
                          {"stage", "screening"},      {"attribute", "sex"},
@@ -566,6 +574,98 @@ TEST_F(DaemonTest, AdverseImpactAlertFiresOnBiasAndResolvesAfterItWithAuditRecor
   ASSERT_GE(changes.size(), 2u);
   EXPECT_EQ(changes.front(), "firing");
   EXPECT_EQ(changes.back(), "resolved");
+}
+
+TEST_F(DaemonTest, DriftAgainstACapturedBaselineIsExportedAndAlerts) {
+  ASSERT_TRUE(cluster_.create_topic("drifting", 2));
+  const std::string baseline =
+      ::testing::TempDir() + "/drift-baseline-" + std::to_string(getpid()) + ".json";
+  DaemonHarness harness("drift", cluster_.bootstraps(), "drifting",
+                        "drift: {baseline: " + baseline +
+                            ", interval: 1s}\n"
+                            "alerts:\n  drift: {psi_above: 0.1, clear_below: 0.05, for: 1m, "
+                            "windows: [all]}\n");
+  const std::int64_t start_ms = whole_seconds_ago_ms(12 * 3600);
+  // The baseline: two event-hours of the fair synthetic screener, captured by the CLI.
+  SyntheticAdmOptions options;
+  options.seed = 7;
+  SyntheticAdm fair(options);
+  const Stream reference = timed_batch(fair, start_ms, 2 * 3600);
+  const std::string events_path =
+      ::testing::TempDir() + "/drift-reference-" + std::to_string(getpid()) + ".jsonl";
+  {
+    std::ofstream events(events_path);
+    for (const std::string& payload : reference.payloads) events << payload << '\n';
+  }
+  ChildProcess capture({FAIRWATCH_PATH, "baseline", "capture", "--config", harness.config_path(),
+                        "-o", baseline, events_path},
+                       ::testing::TempDir() + "/drift-capture-" + std::to_string(getpid()));
+  ASSERT_EQ(capture.wait(60s), 0) << capture.stderr_text();
+
+  // The daemon then sees the biased screener: women's screening scores lower.
+  options.seed = 8;
+  options.bias.after_time_ms = start_ms;
+  SyntheticAdm biased(options);
+  harness.start();
+  const Labels female_score = {
+      {"system", "cv-screener-v3"}, {"stage", "screening"}, {"attribute", "sex"},
+      {"group", "female"},          {"window", "all"},      {"subject", "score"}};
+  Labels male_score = female_score;
+  male_score["group"] = "male";
+  const Labels female_alert = {{"alert", "drift"},     {"system", "cv-screener-v3"},
+                               {"stage", "screening"}, {"attribute", "sex"},
+                               {"group", "female"},    {"window", "all"}};
+  bool fired = false;
+  for (int batch = 0; batch < 8 && !fired; ++batch) {
+    const std::int64_t from_ms = start_ms + 3 * 3'600'000 + std::int64_t{batch} * 15 * 60'000;
+    const Stream stream = timed_batch(biased, from_ms, 15 * 60);
+    ASSERT_TRUE(cluster_.produce("drifting", -1, stream.payloads, stream.keys));
+    const double last_s = static_cast<double>(from_ms) / 1000 + 15 * 60 - 0.25;
+    ASSERT_TRUE(harness.wait_for_event_time(last_s, 30s)) << harness.logs();
+    std::this_thread::sleep_for(1500ms);  // at least one drift evaluation at this watermark
+    const auto samples = harness.scrape();
+    ASSERT_TRUE(samples);
+    fired = samples->sum("fairwatch_alert_active", female_alert) == 1.0;
+  }
+  EXPECT_TRUE(fired) << harness.logs();
+  const auto samples = harness.scrape();
+  ASSERT_TRUE(samples);
+  const auto female_psi = samples->get("fairwatch_drift_psi", female_score);
+  const auto male_psi = samples->get("fairwatch_drift_psi", male_score);
+  ASSERT_TRUE(female_psi && male_psi);
+  std::printf("drift against the baseline: women's screening scores PSI %.3f, men's %.3f\n",
+              *female_psi, *male_psi);
+  EXPECT_GT(*female_psi, 0.1);
+  EXPECT_LT(*male_psi, 0.05);
+  EXPECT_LT(samples->get("fairwatch_drift_ks_p_value", female_score).value_or(1), 1e-6);
+  EXPECT_GT(samples->get("fairwatch_drift_ks_p_value", male_score).value_or(0), 1e-6);
+  // The applicant mix did not change: no KS series for it, a small PSI, no alert.
+  const Labels mix = {{"system", "cv-screener-v3"},
+                      {"stage", "screening"},
+                      {"attribute", "sex"},
+                      {"group", ""},
+                      {"window", "all"},
+                      {"subject", "mix"}};
+  EXPECT_LT(samples->get("fairwatch_drift_psi", mix).value_or(1), 0.05);
+  EXPECT_EQ(samples->count("fairwatch_drift_ks_statistic", mix), 0u);
+  Labels male_alert = female_alert;
+  male_alert["group"] = "male";
+  EXPECT_EQ(samples->sum("fairwatch_alert_active", male_alert), 0.0);
+
+  // A restart keeps the drift state (checkpoint) and the baseline.
+  harness.process().signal(SIGTERM);
+  ASSERT_EQ(harness.process().wait(30s), 0) << harness.logs();
+  harness.start();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto again = harness.scrape();
+        const auto psi = again ? again->get("fairwatch_drift_psi", female_score) : std::nullopt;
+        return psi && std::abs(*psi - *female_psi) < 0.02;
+      },
+      30s))
+      << harness.logs();
+  harness.process().signal(SIGTERM);
+  EXPECT_EQ(harness.process().wait(30s), 0) << harness.logs();
 }
 
 }  // namespace

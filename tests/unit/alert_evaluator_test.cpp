@@ -380,5 +380,111 @@ TEST(AuditLog, AppendsLinesAndSyncs) {
   EXPECT_TRUE(std::holds_alternative<std::string>(AuditLog::open("/proc/no/such/audit.jsonl")));
 }
 
+// ---------------------------------------------------------------- drift
+
+DriftRow drift_row(const std::string& window, std::optional<std::string> group, double psi,
+                   std::uint64_t current_n) {
+  DriftRow row;
+  row.window = window;
+  row.system = "cv";
+  row.stage = "screening";
+  row.attribute = "sex";
+  row.subject = group ? DriftSubject::score : DriftSubject::mix;
+  row.group = std::move(group);
+  row.psi = psi;
+  row.js_divergence = psi / 10;
+  if (row.subject == DriftSubject::score) {
+    row.ks_statistic = 0.2;
+    row.ks_p_value = 1e-9;
+  }
+  row.baseline_n = 5000;
+  row.current_n = current_n;
+  return row;
+}
+
+TEST(DriftAlerts, FireAfterForOfEventTimeAndClearBelowClearBelow) {
+  config::Config config = alert_config();
+  config.alerts.drift.for_seconds = 600;
+  AlertEvaluator alerts(config);
+  const std::int64_t t0 = kStartMs;
+  // `all` is not drift-alerted by default (the configured windows are); a
+  // group under min_group_size never alerts; PSI at or under psi_above never fires.
+  std::vector<DriftRow> rows = {
+      drift_row("24h", "female", 0.4, 500), drift_row("24h", std::nullopt, 0.3, 1000),
+      drift_row("24h", "male", 0.9, 20), drift_row("all", "female", 0.9, 5000),
+      drift_row("24h", "non-binary", 0.25, 500)};
+  auto events = alerts.evaluate_drift(rows, t0, 1);
+  ASSERT_EQ(events.size(), 2u);
+  for (const AlertEvent& event : events) {
+    EXPECT_EQ(event.labels.kind, AlertKind::drift);
+    EXPECT_EQ(event.transition.change, AlertChange::pending);
+    EXPECT_EQ(event.labels.window, "24h");
+  }
+  EXPECT_EQ(events[0].labels.group, "female");
+  EXPECT_EQ(events[1].labels.group, "");  // the applicant mix
+
+  events = reported(alerts.evaluate_drift(rows, t0 + 600'000, 2));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].transition.change, AlertChange::fired);
+  EXPECT_EQ(events[0].severity, AlertSeverity::warning);
+  EXPECT_EQ(events[0].event_time_ms, t0 + 600'000);
+  EXPECT_EQ(events[0].detail,
+            "psi 0.400, js 0.040, ks D 0.200 p 1e-09, baseline 5000, current 500");
+  EXPECT_EQ(events[1].detail, "psi 0.300, js 0.030, baseline 5000, current 1000");
+  const AuditContext context{&config, sha256_hex("x")};
+  simdjson::dom::parser parser;
+  const simdjson::dom::element record = parser.parse(audit_record(events[0], context));
+  EXPECT_EQ(std::string_view(record["alert"]), "drift");
+  EXPECT_EQ(double(record["thresholds"]["psi_above"]), 0.25);
+  EXPECT_EQ(std::string_view(record["detail"]), events[0].detail);
+
+  // Between clear_below and psi_above: still firing. Below clear_below: resolved.
+  rows[0].psi = 0.21;
+  rows[1].psi = 0.19;
+  events = reported(alerts.evaluate_drift(rows, t0 + 700'000, 3));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].labels.group, "");
+  EXPECT_EQ(events[0].transition.change, AlertChange::resolved);
+  std::size_t firing = 0;
+  for (const AlertStatus& status : alerts.statuses()) {
+    if (status.labels->kind == AlertKind::drift && status.phase == AlertPhase::firing) ++firing;
+  }
+  EXPECT_EQ(firing, 1u);
+  // Drift alerts are not part of the checkpoint.
+  EXPECT_TRUE(alerts.save().empty());
+}
+
+TEST(DriftAlerts, KolmogorovSmirnovThresholdAndAlertedWindows) {
+  config::Config config = alert_config();
+  config.alerts.drift.for_seconds = 1;
+  config.alerts.drift.ks_p_below = 1e-6;
+  config.alerts.drift.windows = {"all"};
+  AlertEvaluator alerts(config);
+  std::vector<DriftRow> rows = {drift_row("all", "female", 0.05, 500),  // KS p 1e-9 < 1e-6
+                                drift_row("24h", "male", 0.9, 500)};    // not alerted
+  ASSERT_EQ(alerts.evaluate_drift(rows, kStartMs, 1).size(), 1u);
+  const auto events = reported(alerts.evaluate_drift(rows, kStartMs + 1000, 2));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].labels.group, "female");
+  EXPECT_EQ(events[0].labels.window, "all");
+  rows[0].ks_p_value = 0.5;  // PSI 0.05 < clear_below and KS recovered
+  EXPECT_EQ(reported(alerts.evaluate_drift(rows, kStartMs + 2000, 3)).size(), 1u);
+}
+
+TEST(Checkpoint, MonitorStatesRoundTrip) {
+  FiringAndPending state;
+  CheckpointExtras extras;
+  extras.alerts = state.alerts.save();
+  extras.sequential_state = std::string("seq\0state", 9);
+  extras.drift_state = "drift state bytes";
+  const std::string bytes = encode_checkpoint(state.engine, {"t", {{0, 7}}}, extras);
+  Engine restored(state.config);
+  const CheckpointLoadResult loaded = decode_checkpoint(bytes, restored);
+  ASSERT_EQ(loaded.status, CheckpointLoad::loaded) << loaded.detail;
+  EXPECT_EQ(loaded.alerts, extras.alerts);
+  EXPECT_EQ(loaded.sequential_state, extras.sequential_state);
+  EXPECT_EQ(loaded.drift_state, extras.drift_state);
+}
+
 }  // namespace
 }  // namespace fairwatch::daemon

@@ -211,7 +211,7 @@ TEST(ConfigAlerts, ThresholdOrderDurationsWindowsAndUnknownKeysAreErrors) {
           "got \"soon\"",
           "test.yaml:6:24: alerts.checkpoint_failures: expected an integer in [1, 1000000], "
           "got \"0\"",
-          "test.yaml:7:3: alerts.pager: unknown key; expected one of: adverse_impact, "
+          "test.yaml:7:3: alerts.pager: unknown key; expected one of: adverse_impact, drift, "
           "stale_after, kafka_disconnected_for, lag_growing_for, lag_growing_min_messages, "
           "checkpoint_failures, audit_log",
       }));
@@ -637,14 +637,30 @@ TEST(ConfigDrift, DefaultsAreTenBinsOnTheUnitIntervalAndNoBaseline) {
   }
   EXPECT_EQ(config.drift.sample_size, 2000u);
   EXPECT_EQ(config.drift.baseline, "");
+  EXPECT_EQ(config.drift.interval_seconds, 60);
+  EXPECT_EQ(config.alerts.drift.psi_above, 0.25);
+  EXPECT_EQ(config.alerts.drift.clear_below, 0.2);
+  EXPECT_FALSE(config.alerts.drift.ks_p_below);
+  EXPECT_EQ(config.alerts.drift.for_seconds, 3600);
+  EXPECT_TRUE(config.alerts.drift.windows.empty());
 }
 
 TEST(ConfigDrift, ReadsEveryKey) {
   const Config config =
-      valid(kAttribute + "drift: {score_edges: [-1, 0, 2.5], sample_size: 60, baseline: b.json}\n");
+      valid(kAttribute +
+            "drift: {score_edges: [-1, 0, 2.5], sample_size: 60, baseline: b.json, interval: 5m}\n"
+            "alerts: {drift: {psi_above: 0.3, clear_below: 0.1, ks_p_below: 1e-6, for: 2h, "
+            "windows: [7d, all]}}\n");
   EXPECT_EQ(config.drift.score_edges, (std::vector<double>{-1, 0, 2.5}));
   EXPECT_EQ(config.drift.sample_size, 60u);
   EXPECT_EQ(config.drift.baseline, "b.json");
+  EXPECT_EQ(config.drift.interval_seconds, 300);
+  const DriftAlertConfig& alert = config.alerts.drift;
+  EXPECT_EQ(alert.psi_above, 0.3);
+  EXPECT_EQ(alert.clear_below, 0.1);
+  EXPECT_EQ(alert.ks_p_below, 1e-6);
+  EXPECT_EQ(alert.for_seconds, 7200);
+  EXPECT_EQ(alert.windows, (std::vector<std::string>{"7d", "all"}));
 }
 
 TEST(ConfigDrift, EveryProblemIsReported) {
@@ -662,10 +678,22 @@ TEST(ConfigDrift, EveryProblemIsReported) {
                 "test.yaml:2:40: drift.sample_size: expected an integer in [60, 10000], got "
                 "\"10001\"",
                 "test.yaml:2:57: drift.baseline: expected a non-empty file path, got \"\""}));
+  EXPECT_EQ(
+      errors_of(kAttribute + "drift: {interval: 0s}\n"
+                             "alerts: {drift: {psi_above: 0.1, ks_p_below: 1, windows: [1h]}}\n"),
+      (std::vector<std::string>{
+          "test.yaml:2:19: drift.interval: expected a duration of at least 1s, e.g. 1m, "
+          "got \"0s\"",
+          "test.yaml:3:29: alerts.drift.psi_above: expected clear_below <= psi_above (0.2 > "
+          "0.1), got \"0.1\"",
+          "test.yaml:3:46: alerts.drift.ks_p_below: expected a probability in (0, 1), e.g. "
+          "1e-6, got \"1\"",
+          "test.yaml:3:59: alerts.drift.windows[0]: expected one of the configured windows "
+          "(24h, 7d, all), got \"1h\""}));
   EXPECT_EQ(errors_of(kAttribute + "drift: {score_edge: [0, 1]}\n"),
             (std::vector<std::string>{
                 "test.yaml:2:9: drift.score_edge: unknown key; expected one of: score_edges, "
-                "sample_size, baseline (did you mean \"score_edges\"?)"}));
+                "sample_size, baseline, interval (did you mean \"score_edges\"?)"}));
 }
 
 TEST(ConfigValues, EmptyWindowListLeavesOnlyAll) {

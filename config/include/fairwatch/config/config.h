@@ -130,9 +130,22 @@ struct AdverseImpactAlertConfig {
   double change_false_alarm_years = 20;
 };
 
+// `alerts.drift`: per (system, stage, attribute, group or mix, window), when
+// drift.baseline is set.
+struct DriftAlertConfig {
+  double psi_above = 0.25;           // fires when the PSI is above this …
+  double clear_below = 0.2;          // … and clears once it is below this; <= psi_above
+  std::optional<double> ks_p_below;  // also fires when the KS p-value is below this
+  std::int64_t for_seconds = 3600;   // event time the condition must hold
+  // Names of the windows evaluated (configured ones or `all`); empty = every
+  // configured sliding window.
+  std::vector<std::string> windows;
+};
+
 // `alerts`: alert evaluation in the daemon (docs/configuration.md).
 struct AlertsConfig {
   AdverseImpactAlertConfig adverse_impact;
+  DriftAlertConfig drift;
   std::int64_t stale_after_seconds = 1800;           // events_stale: no event for this long
   std::int64_t kafka_disconnected_for_seconds = 60;  // kafka_disconnected after this long
   std::int64_t lag_growing_for_seconds = 600;        // consumer_lag_growing: rising this long
@@ -153,8 +166,10 @@ struct DriftConfig {
   static constexpr std::uint64_t kMinSampleSize = 60;  // one per bucket of a sliding window
   static constexpr std::uint64_t kMaxSampleSize = 10000;
   // A baseline file to compare against; "" = none (`fairwatch replay
-  // --baseline FILE` overrides it).
+  // --baseline FILE` overrides it). The daemon monitors drift only with one.
   std::string baseline;
+  // How often the daemon recomputes the drift statistics (wall clock).
+  std::int64_t interval_seconds = 60;
 };
 
 enum class LogLevel { debug, info, warning, error };

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "fairwatch/config/config.h"
+#include "fairwatch/daemon/drift_report.h"
 #include "fairwatch/daemon/report.h"
 #include "fairwatch/daemon/sequential_monitor.h"
 #include "fairwatch/detectors/adverse_impact_condition.h"
@@ -31,14 +33,27 @@ enum class AlertKind : std::uint8_t {
   kafka_disconnected,
   checkpoint_failing,
   consumer_lag_growing,
+  drift,
 };
-inline constexpr std::array<AlertKind, 5> kAllAlertKinds = {
-    AlertKind::adverse_impact, AlertKind::events_stale, AlertKind::kafka_disconnected,
-    AlertKind::checkpoint_failing, AlertKind::consumer_lag_growing};
+inline constexpr std::array<AlertKind, 6> kAllAlertKinds = {
+    AlertKind::adverse_impact,     AlertKind::events_stale,         AlertKind::kafka_disconnected,
+    AlertKind::checkpoint_failing, AlertKind::consumer_lag_growing, AlertKind::drift};
+// The operational alerts: one series each, on the wall clock.
+inline constexpr std::array<AlertKind, 4> kOperationalAlertKinds = {
+    AlertKind::events_stale, AlertKind::kafka_disconnected, AlertKind::checkpoint_failing,
+    AlertKind::consumer_lag_growing};
+inline constexpr bool is_operational(AlertKind kind) {
+  return kind != AlertKind::adverse_impact && kind != AlertKind::drift;
+}
+// The index of an operational kind in kOperationalAlertKinds. REQUIRES: is_operational(kind).
+inline constexpr std::size_t operational_index(AlertKind kind) {
+  return static_cast<std::size_t>(kind) - 1;
+}
 // The `alert` label value, e.g. "adverse_impact".
 const char* to_string(AlertKind kind);
-// The fixed severity of an operational alert (critical for kafka_disconnected
-// and checkpoint_failing, warning otherwise). REQUIRES: kind != adverse_impact.
+// The fixed severity of an operational or drift alert (critical for
+// kafka_disconnected and checkpoint_failing, warning otherwise).
+// REQUIRES: kind != adverse_impact.
 detectors::AlertSeverity operational_severity(AlertKind kind);
 
 // The labels of one alert series; empty strings for operational alerts.
@@ -80,7 +95,8 @@ struct AlertEvent {
   std::int64_t event_time_ms = INT64_MIN;  // the engine's watermark at the tick
   std::int64_t wall_time_ms = 0;           // the wall clock at the tick
   AlertEvidence evidence;                  // adverse_impact only
-  std::string detail;                      // operational: what was measured, e.g. "lag 1200"
+  // Operational and drift: what was measured, e.g. "lag 1200" or "psi 0.31, …".
+  std::string detail;
   // Whether the transition goes to Prometheus counters and the audit log:
   // fired, escalated, deescalated and resolved do; pending and cancelled do not.
   bool reported() const;
@@ -129,12 +145,16 @@ class AlertEvaluator {
   // the configured method; the sequential monitor is advanced either way.
   // REQUIRES: report built without a window filter (strata rows are ignored).
   std::vector<AlertEvent> evaluate_adverse_impact(const Report& report, std::int64_t wall_ms);
+  // Evaluates the drift alerts on `rows` (every window) at event time
+  // `watermark_ms` (the engine's watermark when the rows were built).
+  std::vector<AlertEvent> evaluate_drift(const std::vector<DriftRow>& rows,
+                                         std::int64_t watermark_ms, std::int64_t wall_ms);
   // Evaluates the operational alerts at wall time `wall_ms`.
   std::vector<AlertEvent> evaluate_operations(const OperationalInputs& inputs,
                                               std::int64_t wall_ms);
 
-  // Every series with a state (operational ones always; adverse-impact ones
-  // once they have been pending), in a stable order.
+  // Every series with a state (operational ones always; adverse-impact and
+  // drift ones once they have been pending), in a stable order.
   std::vector<AlertStatus> statuses() const;
 
   // The adverse-impact series that are not inactive.
@@ -159,6 +179,12 @@ class AlertEvaluator {
   void configure(const config::Config& config);
   bool alerted_window(std::string_view window) const;
   Series& adverse_series(const GroupRow& row);
+  // Keeps the series `keep` accepts (re-indexed); resets the others,
+  // recording the transitions of firing ones with `why` as their detail.
+  void retain_series(std::vector<Series>& series_list,
+                     std::unordered_map<std::string, std::size_t>& index,
+                     const std::function<bool(const Series&)>& keep, const char* why,
+                     std::int64_t wall_ms, std::vector<AlertEvent>& events);
   void evaluate_fixed_window(const Report& report, std::int64_t wall_ms,
                              std::vector<AlertEvent>& events);
   void evaluate_sequential(const Report& report, std::int64_t wall_ms,
@@ -171,15 +197,19 @@ class AlertEvaluator {
   const config::Config* config_;
   detectors::AlertThresholds thresholds_;
   detectors::AdverseImpactSettings settings_;
-  std::vector<std::string> windows_;  // alerted window names
+  std::vector<std::string> windows_;        // alerted window names
+  std::vector<std::string> drift_windows_;  // windows with drift alerts
   SequentialMonitor sequential_;
   std::int64_t watermark_ms_ = INT64_MIN;
   // Adverse-impact series, in order of creation, found by key.
   std::vector<Series> adverse_;
   std::unordered_map<std::string, std::size_t> adverse_index_;
   std::string key_;  // reused lookup buffer
-  // Operational series, one per kind after adverse_impact.
-  std::array<Series, kAllAlertKinds.size() - 1> operational_;
+  // Drift series, in order of creation, found by key.
+  std::vector<Series> drift_;
+  std::unordered_map<std::string, std::size_t> drift_index_;
+  // Operational series, in kOperationalAlertKinds order.
+  std::array<Series, kOperationalAlertKinds.size()> operational_;
   std::optional<std::int64_t> assigned_since_ms_;
   std::optional<std::int64_t> last_lag_;
   std::optional<std::int64_t> lag_growing_since_ms_;

@@ -18,6 +18,7 @@
 
 #include "fairwatch/config/config.h"
 #include "fairwatch/daemon/alert_evaluator.h"
+#include "fairwatch/daemon/drift_report.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/report.h"
 #include "fairwatch/daemon/sequential_monitor.h"
@@ -68,6 +69,10 @@ class Exporter {
   // fairwatch_impact_ratio_cs_lower/_upper (absent while suppressed),
   // fairwatch_change_detected and fairwatch_change_statistic per series.
   void publish_sequential(const std::vector<SequentialStatus>& statuses);
+  // fairwatch_drift_psi, _js_divergence, _ks_statistic, _ks_p_value per row;
+  // a value is absent while undefined or while either side has fewer than
+  // min_group_size scores (applicants for the mix).
+  void publish_drift(const std::vector<DriftRow>& rows, std::uint64_t min_group_size);
 
   // Readiness as served by /readyz: 200 "ready" or 503 with the reason.
   // Until the first call: 503 "starting". /healthz always answers 200 "ok".
