@@ -148,7 +148,7 @@ TEST(PrometheusRules, AlertsCoverEveryAlertTheDaemonExports) {
   }
   EXPECT_EQ(covered,
             (std::set<std::string>{"adverse_impact", "checkpoint_failing", "consumer_lag_growing",
-                                   "events_stale", "kafka_disconnected"}));
+                                   "drift", "events_stale", "kafka_disconnected"}));
   EXPECT_TRUE(load_rules().alerts.contains("FairwatchDown"));
 }
 
