@@ -352,7 +352,8 @@ int run_demo(const Arguments& arguments, std::FILE* out, std::FILE* err) {
       "\nThe demo has ended. What you saw: the synthetic screener was fair for %" PRId64
       " s, then selected women 40%% less often;\nfairwatch's impact ratio for women fell "
       "below the four-fifths line (0.8) as the evidence accumulated, and the adverse-impact alert\n"
-      "fired once that was significant for 15 s of event time.\nDaemon log: %s\n"
+      "fired once its change detector (or the ratio's confidence sequence) had found the drop and\n"
+      "that had held for 15 s of event time.\nDaemon log: %s\n"
       "Alert audit log: %s\n",
       options->bias_after_seconds, (directory + "/fairwatchd.log").c_str(),
       (directory + "/audit.jsonl").c_str());

@@ -44,6 +44,9 @@ std::string config_yaml(const std::string& brokers, const std::string& directory
          "intersections: [[sex, ethnicity]]\n"
          "windows: [1h, 24h]\n"
          "statistics: {min_group_size: 30}\n"
+         "drift: {baseline: " +
+         directory +
+         "/baseline.json, interval: 1s}\n"
          "alerts:\n"
          "  adverse_impact: {ratio_below: 0.8, clear_above: 0.85, for: 15m, windows: [1h]}\n"
          "source:\n  kafka:\n    brokers: \"" +
@@ -143,6 +146,19 @@ TEST(AlertingEndToEnd, BiasReachesTheWebhookWithEvidenceAndResolvesAndEveryPanel
   const int daemon_port = free_tcp_port();
   std::ofstream(directory + "/fairwatch.yaml")
       << config_yaml(cluster.bootstraps(), directory, daemon_port);
+  {
+    // The drift baseline: two event-hours of another fair stream, captured by the CLI.
+    daemon::SyntheticAdm reference(adm_options(3, false));
+    std::ofstream events(directory + "/reference.jsonl");
+    for (int i = 0; i < 2 * 60 * kEventsPerMinute; ++i) {
+      events << reference.next(i * (kMinuteMs / kEventsPerMinute)).payload << '\n';
+    }
+  }
+  ChildProcess capture(
+      {FAIRWATCH_PATH, "baseline", "capture", "--config", directory + "/fairwatch.yaml", "-o",
+       directory + "/baseline.json", directory + "/reference.jsonl"},
+      directory + "/capture");
+  ASSERT_EQ(capture.wait(60s), 0) << capture.stderr_text();
   ChildProcess fairwatchd({FAIRWATCHD_PATH, "--config", directory + "/fairwatch.yaml"},
                           directory + "/fairwatchd");
 

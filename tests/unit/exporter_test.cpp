@@ -745,6 +745,25 @@ struct EveryMetric {
     large_feeder.add(at(0, "female", "black"), 400, 150);
     SequentialMonitor sequential(config);
     exporter->publish_sequential(sequential.evaluate(build_report(large, {})));
+    // A score row and a mix row, as the daemon builds them against a baseline.
+    DriftRow score;
+    score.window = "all";
+    score.system = "cv";
+    score.stage = "screening";
+    score.attribute = "sex";
+    score.group = "female";
+    score.psi = 0.3;
+    score.js_divergence = 0.05;
+    score.ks_statistic = 0.2;
+    score.ks_p_value = 1e-9;
+    score.baseline_n = 500;
+    score.current_n = 400;
+    DriftRow mix = score;
+    mix.group.reset();
+    mix.subject = DriftSubject::mix;
+    mix.ks_statistic.reset();
+    mix.ks_p_value.reset();
+    exporter->publish_drift({score, mix}, config.statistics.min_group_size);
     OperationalSnapshot snapshot;
     snapshot.kafka_connected = true;
     snapshot.topic = "hiring.decisions";

@@ -6,6 +6,7 @@
 // and agreement between drift counts and the report's counts.
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
@@ -33,8 +34,11 @@ const std::string kConfig = kData + "drift.yaml";
 constexpr double kClosedForm = 1e-9;
 constexpr double kPValue = 1e-6;
 
+// A file of this test only: ctest runs the tests as parallel processes.
 std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "/" + name;
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  return ::testing::TempDir() + "/" + test->test_suite_name() + "." + test->name() + "-" +
+         std::to_string(getpid()) + "-" + name;
 }
 
 void write_file(const std::string& path, const std::string& text) {
