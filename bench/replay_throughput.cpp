@@ -17,10 +17,14 @@
 #include <variant>
 
 #include "fairwatch/config/load.h"
+#include "fairwatch/daemon/baseline.h"
 #include "fairwatch/daemon/decoder.h"
+#include "fairwatch/daemon/drift_monitor.h"
+#include "fairwatch/daemon/drift_report.h"
 #include "fairwatch/daemon/engine.h"
 #include "fairwatch/daemon/line_reader.h"
 #include "fairwatch/daemon/report.h"
+#include "fairwatch/daemon/sequential_monitor.h"
 
 namespace {
 
@@ -167,5 +171,42 @@ int main(int argc, char** argv) {
         return report.groups.empty() ? 0 : lines;
       },
       &baseline);
+  measure(
+      "replay + drift monitor",
+      [&] {
+        Engine engine(config);
+        fairwatch::daemon::DriftMonitor drift(config);
+        engine.set_drift_monitor(&drift);
+        return for_each_line([&](std::string_view line) { engine.offer(line); });
+      },
+      &baseline);
+
+  // What the daemon adds per evaluation on the state of the whole input:
+  // the sequential monitor once a second, the drift rows once a drift.interval.
+  Engine engine(config);
+  fairwatch::daemon::DriftMonitor drift(config);
+  engine.set_drift_monitor(&drift);
+  for_each_line([&](std::string_view line) { engine.offer(line); });
+  const auto time_ms = [](auto&& fn) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  fairwatch::daemon::Report report;
+  const double report_ms = time_ms([&] { report = fairwatch::daemon::build_report(engine, {}); });
+  fairwatch::daemon::SequentialMonitor sequential(config);
+  sequential.evaluate(report);  // creates the series
+  const double sequential_ms = time_ms([&] { sequential.evaluate(report); });
+  const fairwatch::daemon::Baseline baseline_file =
+      fairwatch::daemon::capture_baseline(engine, drift);
+  std::size_t rows = 0;
+  const double drift_ms = time_ms([&] {
+    rows = fairwatch::daemon::build_drift_rows(engine, drift, baseline_file, std::nullopt).size();
+  });
+  std::printf(
+      "per evaluation: report %.1f ms (every second), sequential monitor %.1f ms (%zu series, "
+      "every second), drift rows %.1f ms (%zu rows, every drift.interval)\n",
+      report_ms, sequential_ms, sequential.statuses().size(), drift_ms, rows);
   return 0;
 }

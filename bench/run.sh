@@ -2,8 +2,11 @@
 # Replay benchmark: builds fairwatch in Release, writes a synthetic 1M-event
 # file (4 attributes, one intersection, 4 windows, scores, strata) and prints
 # events/s and peak RSS of: decoding only (the floor), reading lines only, the
-# full replay engine, and replay plus the final report — all in one run, so
-# the ratios are comparable on a noisy machine.
+# full replay engine, replay plus the final report, and replay with a drift
+# monitor — all in one run, so the ratios are comparable on a noisy machine —
+# then what the daemon adds per evaluation on that state: the report (every
+# second), the sequential monitor (every second) and the drift rows (every
+# drift.interval).
 #   bench/run.sh [EVENTS]     (default 1000000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -99,13 +99,9 @@ const WebhookAlert* find_female_alert(const std::vector<WebhookNotification>& no
                                       const std::string& status) {
   for (const WebhookNotification& notification : notifications) {
     for (const WebhookAlert& alert : notification.alerts) {
-      const auto label = [&](const char* name) {
-        const auto it = alert.labels.find(name);
-        return it == alert.labels.end() ? std::string() : it->second;
-      };
-      if (alert.status == status && label("alertname") == "FairwatchAdverseImpact" &&
-          label("attribute") == "sex" && label("group") == "female" &&
-          label("stage") == "screening" && label("window") == "1h") {
+      if (alert.status == status && alert.label("alertname") == "FairwatchAdverseImpact" &&
+          alert.label("attribute") == "sex" && alert.label("group") == "female" &&
+          alert.label("stage") == "screening" && alert.label("window") == "1h") {
         return &alert;
       }
     }
@@ -118,15 +114,11 @@ bool every_female_alert_resolved(const std::vector<WebhookNotification>& notific
   std::map<std::string, std::string> last_status;  // by severity
   for (const WebhookNotification& notification : notifications) {
     for (const WebhookAlert& alert : notification.alerts) {
-      const auto group = alert.labels.find("group");
-      const auto attribute = alert.labels.find("attribute");
-      const auto window = alert.labels.find("window");
-      if (group == alert.labels.end() || group->second != "female" ||
-          attribute == alert.labels.end() || attribute->second != "sex" ||
-          window == alert.labels.end() || window->second != "1h") {
+      if (alert.label("group") != "female" || alert.label("attribute") != "sex" ||
+          alert.label("window") != "1h") {
         continue;
       }
-      last_status[alert.labels.count("severity") ? alert.labels.at("severity") : ""] = alert.status;
+      last_status[alert.label("severity")] = alert.status;
     }
   }
   if (last_status.empty()) return false;

@@ -25,10 +25,8 @@ std::string alert_json(const std::string& ends_at) {
 bool has_alert(const std::vector<WebhookNotification>& notifications, const std::string& status) {
   for (const WebhookNotification& notification : notifications) {
     for (const WebhookAlert& alert : notification.alerts) {
-      if (alert.status == status && alert.labels.count("alertname") &&
-          alert.labels.at("alertname") == "FairwatchAdverseImpact" && alert.labels.count("group") &&
-          alert.labels.at("group") == "female" && alert.annotations.count("summary") &&
-          alert.annotations.at("summary") == "impact ratio 0.61") {
+      if (alert.status == status && alert.label("alertname") == "FairwatchAdverseImpact" &&
+          alert.label("group") == "female" && alert.annotation("summary") == "impact ratio 0.61") {
         return true;
       }
     }

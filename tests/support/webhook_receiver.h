@@ -19,6 +19,16 @@ struct WebhookAlert {
   std::string status;  // "firing" or "resolved"
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
+  // The label's value, "" when absent.
+  std::string label(const std::string& name) const {
+    const auto it = labels.find(name);
+    return it == labels.end() ? std::string() : it->second;
+  }
+  // The annotation's value, "" when absent.
+  std::string annotation(const std::string& name) const {
+    const auto it = annotations.find(name);
+    return it == annotations.end() ? std::string() : it->second;
+  }
 };
 
 struct WebhookNotification {

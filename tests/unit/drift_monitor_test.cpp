@@ -35,7 +35,9 @@ config::Config drift_config() {
 // Engine::apply (the decoder is tested elsewhere).
 class Monitored {
  public:
-  explicit Monitored(const config::Config& config) : engine(config), monitor(config) {
+  // Keeps its own copy of `config`: the engine refers to it for its lifetime.
+  explicit Monitored(const config::Config& config)
+      : config(config), engine(this->config), monitor(this->config) {
     engine.set_drift_monitor(&monitor);
   }
   OfferResult add(std::int64_t time_ms, GroupIndex sex, std::optional<double> score,
@@ -55,6 +57,7 @@ class Monitored {
     return monitor.scores("cv", stage, window, slot, engine.watermark_ms());
   }
 
+  config::Config config;
   Engine engine;
   DriftMonitor monitor;
 
