@@ -63,8 +63,9 @@ class Daemon::Impl : public PartitionListener {
     audit_context_ = {config_.get(), config_digest(options_.config_path, options_.config_text)};
     if (const std::string path = config::audit_log_path(*config_); !path.empty()) {
       auto audit = AuditLog::open(path);
-      if (auto* error = std::get_if<std::string>(&audit))
+      if (auto* error = std::get_if<std::string>(&audit)) {
         return "cannot open the audit log: " + *error;
+      }
       audit_ = std::move(std::get<std::unique_ptr<AuditLog>>(audit));
     }
     auto exporter = Exporter::start(*config_);
