@@ -130,6 +130,10 @@ bool AlertEvaluator::alerted_window(std::string_view window) const {
   return std::find(windows_.begin(), windows_.end(), window) != windows_.end();
 }
 
+bool AlertEvaluator::drift_alerted_window(std::string_view window) const {
+  return std::find(drift_windows_.begin(), drift_windows_.end(), window) != drift_windows_.end();
+}
+
 std::vector<AlertEvent> AlertEvaluator::reload(const config::Config& config, std::int64_t wall_ms) {
   const config::AdverseImpactMethod method = config_->alerts.adverse_impact.method;
   const std::string clearing_window = sequential_.clearing_window();
@@ -150,10 +154,7 @@ std::vector<AlertEvent> AlertEvaluator::reload(const config::Config& config, std
       wall_ms, events);
   retain_series(
       drift_, drift_index_,
-      [&](const Series& series) {
-        return std::find(drift_windows_.begin(), drift_windows_.end(), series.labels.window) !=
-               drift_windows_.end();
-      },
+      [&](const Series& series) { return drift_alerted_window(series.labels.window); },
       "window no longer alerted after a config reload", wall_ms, events);
   return events;
 }
@@ -184,16 +185,27 @@ void AlertEvaluator::retain_series(std::vector<Series>& series_list,
   }
 }
 
-AlertEvaluator::Series& AlertEvaluator::adverse_series(const GroupRow& row) {
-  series_key(key_, row.system, row.stage, row.attribute, row.group, row.window);
-  const auto [it, inserted] = adverse_index_.try_emplace(key_, adverse_.size());
+AlertEvaluator::Series* AlertEvaluator::series_in(
+    std::vector<Series>& list, std::unordered_map<std::string, std::size_t>& index, AlertKind kind,
+    std::string_view system, std::string_view stage, std::string_view attribute,
+    std::string_view group, std::string_view window, bool create) {
+  series_key(key_, system, stage, attribute, group, window);
+  if (!create) {
+    const auto it = index.find(key_);
+    return it == index.end() ? nullptr : &list[it->second];
+  }
+  const auto [it, inserted] = index.try_emplace(key_, list.size());
   if (inserted) {
     Series series;
-    series.labels = {
-        AlertKind::adverse_impact, row.system, row.stage, row.attribute, row.group, row.window};
-    adverse_.push_back(std::move(series));
+    series.labels = {kind,
+                     std::string(system),
+                     std::string(stage),
+                     std::string(attribute),
+                     std::string(group),
+                     std::string(window)};
+    list.push_back(std::move(series));
   }
-  return adverse_[it->second];
+  return &list[it->second];
 }
 
 void AlertEvaluator::record(Series& series, const detectors::AlertTransition& transition,
@@ -239,14 +251,13 @@ void AlertEvaluator::evaluate_fixed_window(const Report& report, std::int64_t wa
       const AlertObservation observation =
           detectors::adverse_impact_observation(candidate, settings_);
       // Series come into being when their condition first holds.
-      if (!observation.condition) {
-        series_key(key_, row.system, row.stage, row.attribute, row.group, row.window);
-        if (adverse_index_.find(key_) == adverse_index_.end()) continue;
-      }
-      Series& series = adverse_series(row);
-      const auto transition = series.state.observe(observation, watermark_ms_, thresholds_);
+      Series* series =
+          series_in(adverse_, adverse_index_, AlertKind::adverse_impact, row.system, row.stage,
+                    row.attribute, row.group, row.window, observation.condition);
+      if (series == nullptr) continue;
+      const auto transition = series->state.observe(observation, watermark_ms_, thresholds_);
       if (!transition) continue;
-      record(series, *transition, events, wall_ms);
+      record(*series, *transition, events, wall_ms);
       events.back().evidence = evidence_of(row, reference);
     }
   }
@@ -274,22 +285,18 @@ void AlertEvaluator::evaluate_sequential(const Report& report, std::int64_t wall
   for (const SequentialStatus& status : statuses) {
     if (status.is_reference || !status.reference_group) continue;
     const GroupRow* row = clearing_row(status.system, status.stage, status.attribute, status.group);
-    series_key(key_, status.system, status.stage, status.attribute, status.group, window);
-    const auto existing = adverse_index_.find(key_);
-    const bool firing =
-        existing != adverse_index_.end() && adverse_[existing->second].state.firing();
+    const auto series_of = [&](bool create) {
+      return series_in(adverse_, adverse_index_, AlertKind::adverse_impact, status.system,
+                       status.stage, status.attribute, status.group, window, create);
+    };
+    const Series* existing = series_of(false);
     // The confidence sequence raises an alert; once it fires, only new
     // change-detector alarms keep it latched (the period's old evidence
     // must not hold it forever).
+    const bool firing = existing != nullptr && existing->state.firing();
     const bool evidence = status.impact_alarm || (status.confidence_sequence_holds && !firing);
-    if (!evidence && existing == adverse_index_.end()) continue;
-    GroupRow labels_row;
-    labels_row.system = status.system;
-    labels_row.stage = status.stage;
-    labels_row.attribute = status.attribute;
-    labels_row.group = status.group;
-    labels_row.window = window;
-    Series& series = adverse_series(labels_row);
+    if (!evidence && existing == nullptr) continue;
+    Series& series = *series_of(true);
     if (evidence) series.last_evidence_ms = watermark_ms_;
     const bool latched = series.last_evidence_ms != INT64_MIN &&
                          watermark_ms_ - series.last_evidence_ms < clearing_ms;
@@ -333,36 +340,23 @@ std::vector<AlertEvent> AlertEvaluator::evaluate_drift(const std::vector<DriftRo
   const std::uint64_t min_size = config_->statistics.min_group_size;
   detectors::AlertThresholds thresholds;
   thresholds.for_ms = alert.for_seconds * 1000;
+  if (watermark_ms != INT64_MIN) watermark_ms_ = watermark_ms;  // stamps the transitions
   for (const DriftRow& row : rows) {
-    if (std::find(drift_windows_.begin(), drift_windows_.end(), row.window) ==
-        drift_windows_.end()) {
-      continue;
-    }
+    if (!drift_alerted_window(row.window)) continue;
     const bool sized = row.baseline_n >= min_size && row.current_n >= min_size;
     const bool ks_low = alert.ks_p_below && row.ks_p_value && *row.ks_p_value < *alert.ks_p_below;
     const bool condition = sized && ((row.psi && *row.psi > alert.psi_above) || ks_low);
     const bool remains = sized && ((row.psi && *row.psi >= alert.clear_below) || ks_low);
-    const std::string group = row.group.value_or("");
-    series_key(key_, row.system, row.stage, row.attribute, group, row.window);
-    const auto [it, inserted] = drift_index_.try_emplace(key_, drift_.size());
-    if (inserted) {
-      if (!condition) {  // series come into being when their condition first holds
-        drift_index_.erase(it);
-        continue;
-      }
-      Series series;
-      series.labels = {AlertKind::drift, row.system, row.stage, row.attribute, group, row.window};
-      drift_.push_back(std::move(series));
-    }
-    Series& series = drift_[it->second];
+    // Series come into being when their condition first holds.
+    Series* found = series_in(drift_, drift_index_, AlertKind::drift, row.system, row.stage,
+                              row.attribute, row.group.value_or(""), row.window, condition);
+    if (found == nullptr) continue;
+    Series& series = *found;
     // No ratio: a firing drift alert clears when the PSI is below clear_below.
     const detectors::AlertObservation observation{condition, std::nullopt, condition || remains};
     const auto transition = series.state.observe(observation, watermark_ms, thresholds);
     if (!transition) continue;
-    const std::int64_t saved_watermark = watermark_ms_;
-    watermark_ms_ = watermark_ms;
     record(series, *transition, events, wall_ms);
-    watermark_ms_ = saved_watermark;
     events.back().detail = describe_drift(row);
   }
   return events;
@@ -479,13 +473,9 @@ void AlertEvaluator::restore(const std::vector<SavedAlertSeries>& saved) {
         entry.labels.window != sequential_.clearing_window()) {
       continue;  // a fixed-window series: not evaluated by this method
     }
-    GroupRow row;
-    row.system = entry.labels.system;
-    row.stage = entry.labels.stage;
-    row.attribute = entry.labels.attribute;
-    row.group = entry.labels.group;
-    row.window = entry.labels.window;
-    Series& series = adverse_series(row);
+    const AlertLabels& l = entry.labels;
+    Series& series = *series_in(adverse_, adverse_index_, AlertKind::adverse_impact, l.system,
+                                l.stage, l.attribute, l.group, l.window, true);
     series.state = entry.state;
     series.last_evidence_ms = entry.last_evidence_ms;
   }

@@ -407,4 +407,15 @@ std::optional<std::string> baseline_mismatch(const Baseline& baseline,
          "; capture the baseline again with this configuration";
 }
 
+std::variant<Baseline, std::string> read_comparable_baseline(const std::string& path,
+                                                             const config::Config& config) {
+  auto read = read_baseline_file(path);
+  if (const auto* baseline = std::get_if<Baseline>(&read)) {
+    if (const auto mismatch = baseline_mismatch(*baseline, config)) {
+      return path + ": cannot compare with this baseline: " + *mismatch;
+    }
+  }
+  return read;
+}
+
 }  // namespace fairwatch::daemon

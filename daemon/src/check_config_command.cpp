@@ -21,14 +21,8 @@ int run_check_config(const Arguments& arguments, std::FILE* out, std::FILE* err)
   // The baseline file the daemon would refuse to start with.
   const config::Config& config = std::get<config::Config>(result);
   if (!config.drift.baseline.empty()) {
-    const auto baseline = read_baseline_file(config.drift.baseline);
-    std::optional<std::string> problem;
-    if (const auto* error = std::get_if<std::string>(&baseline)) {
-      problem = *error;
-    } else if (auto mismatch = baseline_mismatch(std::get<Baseline>(baseline), config)) {
-      problem = config.drift.baseline + ": " + *mismatch;
-    }
-    if (problem) {
+    const auto baseline = read_comparable_baseline(config.drift.baseline, config);
+    if (const auto* problem = std::get_if<std::string>(&baseline)) {
       std::fprintf(err, "%s: drift.baseline: %s\n", arguments[0].c_str(), problem->c_str());
       std::fprintf(err, "%s: invalid (1 error)\n", arguments[0].c_str());
       return 1;

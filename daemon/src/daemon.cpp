@@ -188,11 +188,8 @@ class Daemon::Impl : public PartitionListener {
 
   // The baseline config.drift.baseline names, checked against the config.
   static std::variant<Baseline, std::string> load_baseline(const config::Config& config) {
-    auto loaded = read_baseline_file(config.drift.baseline);
+    auto loaded = read_comparable_baseline(config.drift.baseline, config);
     if (auto* error = std::get_if<std::string>(&loaded)) return "drift.baseline: " + *error;
-    if (auto mismatch = baseline_mismatch(std::get<Baseline>(loaded), config)) {
-      return "drift.baseline: " + config.drift.baseline + ": " + *mismatch;
-    }
     return loaded;
   }
 

@@ -76,17 +76,12 @@ bool load_baseline(const ReplayOptions& options, const config::Config& config,
                    std::optional<Baseline>& baseline, std::FILE* err) {
   const std::string path = options.baseline_path.value_or(config.drift.baseline);
   if (path.empty()) return true;
-  auto read = read_baseline_file(path);
+  auto read = read_comparable_baseline(path, config);
   if (const auto* error = std::get_if<std::string>(&read)) {
     std::fprintf(err, "fairwatch replay: %s\n", error->c_str());
     return false;
   }
   baseline = std::get<Baseline>(std::move(read));
-  if (const auto mismatch = baseline_mismatch(*baseline, config)) {
-    std::fprintf(err, "fairwatch replay: %s: cannot compare with this baseline: %s\n", path.c_str(),
-                 mismatch->c_str());
-    return false;
-  }
   return true;
 }
 

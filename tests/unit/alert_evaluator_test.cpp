@@ -243,7 +243,9 @@ TEST(AlertEvaluator, CheckpointRoundTripKeepsFiringAndPendingTimers) {
   pending.state = detectors::AlertState(AlertPhase::pending, AlertSeverity::warning, 12345, 0);
   saved.push_back(pending);
 
-  const std::string bytes = encode_checkpoint(state.engine, {"t", {{0, 7}}}, {saved});
+  CheckpointExtras extras;
+  extras.alerts = saved;
+  const std::string bytes = encode_checkpoint(state.engine, {"t", {{0, 7}}}, extras);
   Engine restored_engine(state.config);
   const CheckpointLoadResult loaded = decode_checkpoint(bytes, restored_engine);
   ASSERT_EQ(loaded.status, CheckpointLoad::loaded) << loaded.detail;
@@ -302,7 +304,9 @@ TEST(AlertEvaluator, CheckpointsOfVersionsOneAndTwoStillLoadAndBadAlertStateIsCo
   // An inactive series is never saved: reading one back is corruption.
   SavedAlertSeries inactive;
   inactive.labels = {AlertKind::adverse_impact, "cv", "screening", "sex", "female", "24h"};
-  const std::string bad = encode_checkpoint(state.engine, {"t", {}}, {{inactive}});
+  CheckpointExtras with_inactive;
+  with_inactive.alerts = {inactive};
+  const std::string bad = encode_checkpoint(state.engine, {"t", {}}, with_inactive);
   Engine untouched(state.config);
   EXPECT_EQ(decode_checkpoint(bad, untouched).status, CheckpointLoad::corrupt);
 }

@@ -236,6 +236,32 @@ TEST(ReplayDrift, BaselineWithOtherScoreEdgesIsRefused) {
       << result.err;
 }
 
+TEST(ReplayDrift, CheckConfigReadsTheConfiguredBaseline) {
+  const std::string good = temp_path("drift_check_good.yaml");
+  write_file(good, read_file(kConfig) + "drift: {baseline: " + capture_baseline_file() + "}\n");
+  const CommandOutput valid = run_command({"check-config", good});
+  EXPECT_EQ(valid.status, 0) << valid.err;
+
+  const std::string missing = temp_path("drift_check_missing.yaml");
+  const std::string absent = temp_path("no-such-baseline.json");
+  write_file(missing, read_file(kConfig) + "drift: {baseline: " + absent + "}\n");
+  const CommandOutput unreadable = run_command({"check-config", missing});
+  EXPECT_EQ(unreadable.status, 1);
+  EXPECT_NE(
+      unreadable.err.find(missing + ": drift.baseline: " + absent + ": cannot read the baseline"),
+      std::string::npos)
+      << unreadable.err;
+
+  const std::string other = temp_path("drift_check_other_edges.yaml");
+  write_file(other, read_file(kConfig) + "drift: {score_edges: [0, 0.5, 1], baseline: " +
+                        capture_baseline_file() + "}\n");
+  const CommandOutput mismatched = run_command({"check-config", other});
+  EXPECT_EQ(mismatched.status, 1);
+  EXPECT_NE(mismatched.err.find(": cannot compare with this baseline: its score_edges"),
+            std::string::npos)
+      << mismatched.err;
+}
+
 TEST(ReplayDrift, ConfiguredBaselineIsUsedAndTheFlagOverridesIt) {
   const std::string config = temp_path("drift_configured_baseline.yaml");
   const std::string missing = temp_path("configured_but_missing.json");

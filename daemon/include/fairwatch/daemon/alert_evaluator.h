@@ -178,7 +178,14 @@ class AlertEvaluator {
   };
   void configure(const config::Config& config);
   bool alerted_window(std::string_view window) const;
-  Series& adverse_series(const GroupRow& row);
+  bool drift_alerted_window(std::string_view window) const;
+  // The series of (system, stage, attribute, group, window) in `list`, found
+  // through `index`; created (with `kind`) when missing if `create`, else
+  // nullptr. Pointers stay valid until the next series is created.
+  Series* series_in(std::vector<Series>& list, std::unordered_map<std::string, std::size_t>& index,
+                    AlertKind kind, std::string_view system, std::string_view stage,
+                    std::string_view attribute, std::string_view group, std::string_view window,
+                    bool create);
   // Keeps the series `keep` accepts (re-indexed); resets the others,
   // recording the transitions of firing ones with `why` as their detail.
   void retain_series(std::vector<Series>& series_list,
@@ -200,7 +207,7 @@ class AlertEvaluator {
   std::vector<std::string> windows_;        // alerted window names
   std::vector<std::string> drift_windows_;  // windows with drift alerts
   SequentialMonitor sequential_;
-  std::int64_t watermark_ms_ = INT64_MIN;
+  std::int64_t watermark_ms_ = INT64_MIN;  // the engine's, at the latest evaluation
   // Adverse-impact series, in order of creation, found by key.
   std::vector<Series> adverse_;
   std::unordered_map<std::string, std::size_t> adverse_index_;

@@ -84,4 +84,10 @@ std::variant<Baseline, std::string> read_baseline_file(const std::string& path);
 std::optional<std::string> baseline_mismatch(const Baseline& baseline,
                                              const config::Config& config);
 
+// read_baseline_file(path) checked with baseline_mismatch(): the baseline,
+// or "PATH: what is wrong" (unreadable, invalid, or "cannot compare with
+// this baseline: …").
+std::variant<Baseline, std::string> read_comparable_baseline(const std::string& path,
+                                                             const config::Config& config);
+
 }  // namespace fairwatch::daemon
